@@ -1,0 +1,26 @@
+# The two commands of the README: `make run` and `make test`. Each creates what it needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+.PHONY: install run test bench build-vocabularies
+install: $(BIN)/.installed
+
+run: $(BIN)/.installed
+	$(BIN)/vocabserver serve --host $(HOST) --port $(PORT)
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/bench_load.py
+
+build-vocabularies: $(BIN)/.installed
+	$(BIN)/vocabserver build-vocabularies --from ../shared/data

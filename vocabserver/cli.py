@@ -1,0 +1,291 @@
+"""The `vocabserver` command line, over the same core as the web interfaces.
+
+Exit codes: 0 success; 1 integrity errors (a check failed, a load was
+refused); 2 bad input (usage, missing file, syntax error, unknown
+vocabulary); 3 the store cannot be used (locked by another process, other
+base URI).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .config import DEFAULT_HOST, DEFAULT_PORT, ConfigError, Settings
+from .rdfio import EXPORT_FORMATS, RdfSyntaxError, UnknownFormat, format_by_name
+from .store import StoreError, UnknownVocabulary, VocabStore
+
+EXIT_INTEGRITY, EXIT_INPUT, EXIT_STORE = 1, 2, 3
+
+
+class Failure(click.ClickException):
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.exit_code = code
+
+    def show(self, file=None) -> None:
+        click.secho(f"error: {self.format_message()}", err=True, fg="red")
+
+
+class Context:
+    def __init__(self, data_dir: str | None, base_uri: str | None):
+        self.data_dir, self.base_uri = data_dir, base_uri
+        self._store: VocabStore | None = None
+
+    def settings(self, port: int | None = None) -> Settings:
+        try:
+            return Settings.load(self.data_dir, self.base_uri, port=port)
+        except ConfigError as exc:
+            raise Failure(str(exc), EXIT_INPUT) from None
+
+    def store(self, port: int | None = None, read_only: bool = False) -> VocabStore:
+        if self._store is None:
+            settings = self.settings(port)
+            try:
+                self._store = VocabStore(settings.data_dir, settings.base_uri, read_only=read_only)
+            except StoreError as exc:
+                raise Failure(str(exc), EXIT_STORE) from None
+        return self._store
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", envvar="VOCABSERVER_DATA_DIR", metavar="DIR",
+              help="Store directory [env VOCABSERVER_DATA_DIR; default ./vocabserver-data].")
+@click.option("--base-uri", envvar="VOCABSERVER_BASE_URI", metavar="URI",
+              help="Base of the URIs the server mints [env VOCABSERVER_BASE_URI; default http://localhost:PORT/].")
+@click.version_option(package_name="vocabserver")
+@click.pass_context
+def main(ctx: click.Context, data_dir: str | None, base_uri: str | None) -> None:
+    """Publish and maintain the Joconde vocabularies (SKOS, embedded Oxigraph store)."""
+    ctx.obj = Context(data_dir, base_uri)
+
+
+def _progress(items: list[str], label: str):
+    """A progress bar on stderr that the caller advances with the item being worked on."""
+    bar = click.progressbar(length=len(items), label=label, file=sys.stderr,
+                            item_show_func=lambda item: item or "", show_pos=True)
+    return bar
+
+
+@main.command("build-vocabularies")
+@click.option("--from", "source", type=click.Path(file_okay=False, path_type=Path), default="../shared/data",
+              show_default=True, help="The reference data folder (joconde-lexicons-2014, opentheso-th294-domn, …).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder [default: the project's vocabularies/].")
+@click.option("--only", multiple=True, metavar="ID", help="Build only these vocabularies.")
+def build_vocabularies(source: Path, out: Path | None, only: tuple[str, ...]) -> None:
+    """Generate the 16 SKOS vocabularies from the official lexicons (deterministic)."""
+    from .build.run import SourceMissing, build_all
+    from .build.sources import BY_ID
+    from .resources import shipped
+
+    unknown = [i for i in only if i not in BY_ID]
+    if unknown:
+        raise Failure(f"unknown vocabulary {', '.join(unknown)}; known: {', '.join(BY_ID)}", EXIT_INPUT)
+    if not source.is_dir():
+        raise Failure(f"{source}: reference data folder not found (give --from)", EXIT_INPUT)
+    out = out or shipped("vocabularies")
+    ids = list(only) or list(BY_ID)
+    with _progress(ids, "building") as bar:
+        def step(vocab_id: str) -> None:
+            bar.current_item = vocab_id
+            bar.update(1)
+        try:
+            results = build_all(source, out, list(only) or None, progress=step)
+        except SourceMissing as exc:
+            raise Failure(str(exc), EXIT_INPUT) from None
+    for r in results:
+        click.echo(f"{r['id']:8} {r['terms']:6} concepts  {r['triples']:7} triples  <- {r['entries']} entries "
+                   f"of {r['lines']} source lines  -> {out / r['file']}")
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--as", "vocab_id", metavar="ID", help="Vocabulary id to load FILE as (new, or replacing).")
+@click.option("--format", "fmt", metavar="FORMAT", help="RDF format of FILE (default: from its suffix).")
+@click.option("--bundled", multiple=True, metavar="ID", help="Load only these bundled vocabularies.")
+@click.option("--force", is_flag=True, help="Load even when integrity checks report errors.")
+@click.option("--no-normalise", is_flag=True, help="Skip skosify normalisation of FILE.")
+@pass_context
+def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None, bundled: tuple[str, ...],
+         force: bool, no_normalise: bool) -> None:
+    """Load the bundled vocabularies, or FILE (Turtle, RDF/XML, N-Triples, JSON-LD, TriG) --as ID."""
+    from .loading import LoadRefused, bundled_files, load_bundled, load_file
+
+    store = ctx.store()
+    try:
+        if file is None:
+            if vocab_id:
+                raise Failure("--as needs a FILE to load", EXIT_INPUT)
+            ids = list(bundled) or list(bundled_files())
+            with _progress(ids, "loading") as bar:
+                def step(vid: str) -> None:
+                    bar.current_item = vid
+                    bar.update(1)
+                results = load_bundled(store, list(bundled) or None, force=force, progress=step)
+        else:
+            results = [load_file(store, file, vocab_id or file.name.split(".")[0].lower(), fmt, force, no_normalise)]
+    except LoadRefused as exc:
+        _print_findings(exc.report)
+        raise Failure(str(exc), EXIT_INTEGRITY) from None
+    except RdfSyntaxError as exc:
+        raise Failure(f"syntax error: {exc}; the store is unchanged", EXIT_INPUT) from None
+    except (FileNotFoundError, UnknownFormat, ValueError, KeyError) as exc:
+        raise Failure(str(exc).strip('"'), EXIT_INPUT) from None
+    for r in results:
+        action = "replaced" if r.replaced else "loaded"
+        click.echo(f"{action} {r.vocabulary}: {r.counts.get('concepts', 0)} concepts, {r.counts.get('triples', 0)} "
+                   f"triples, {len(r.report.errors)} errors, {len(r.report.warnings)} warnings "
+                   f"({r.seconds:.2f} s) from {r.source}")
+        for note in r.notes:
+            click.echo(f"  normalisation {note}")
+        for finding in r.report.findings[:20]:
+            click.echo(f"  {finding.severity}: {finding.check}: {finding.message} {' '.join(finding.resources[:3])}")
+
+
+def _print_findings(report, limit: int = 50) -> None:
+    for finding in report.findings[:limit]:
+        click.echo(f"{report.vocabulary}: {finding.severity}: {finding.check}: {finding.message} "
+                   f"{' '.join(finding.resources[:4])}", err=True)
+    if len(report.findings) > limit:
+        click.echo(f"{report.vocabulary}: … {len(report.findings) - limit} more", err=True)
+
+
+def _known(store: VocabStore, ids: tuple[str, ...]) -> list[str]:
+    vocabularies = store.vocabularies()
+    for vocab_id in ids:
+        if vocab_id not in vocabularies:
+            raise Failure(str(UnknownVocabulary(vocab_id, vocabularies)), EXIT_INPUT)
+    return list(ids) or list(vocabularies)
+
+
+@main.command()
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+@click.option("--warnings/--no-warnings", default=True, help="List warnings too.")
+@pass_context
+def check(ctx: Context, ids: tuple[str, ...], as_json: bool, warnings: bool) -> None:
+    """Integrity report of the stored vocabularies; exit code 1 if any has errors."""
+    from .checks import run_checks
+    import pyoxigraph as ox
+
+    store = ctx.store(read_only=True)
+    reports = []
+    for vocab_id in _known(store, ids):
+        reports.append(run_checks(store.store, ox.NamedNode(store.info(vocab_id).graph), vocab_id))
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=1))
+    else:
+        for r in reports:
+            click.echo(f"{r.vocabulary:10} {len(r.errors):5} errors {len(r.warnings):5} warnings")
+            for f in r.findings:
+                if f.severity == "error" or warnings:
+                    click.echo(f"    {f.severity}: {f.check}: {f.message} {' '.join(f.resources[:4])}")
+    if any(r.errors for r in reports):
+        sys.exit(EXIT_INTEGRITY)
+
+
+@main.command()
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--format", "formats", multiple=True, default=("turtle",), show_default=True,
+              help="turtle, rdfxml, ntriples, jsonld, or all (repeatable).")
+@click.option("--gzip", "compress", is_flag=True, help="Write .gz files.")
+@click.option("-o", "--output", default=".", show_default=True,
+              help="Folder to write ID.SUFFIX files into, or - for standard output (one vocabulary, one format).")
+@pass_context
+def export(ctx: Context, ids: tuple[str, ...], formats: tuple[str, ...], compress: bool, output: str) -> None:
+    """Export vocabularies (all by default) as RDF files."""
+    try:
+        chosen = list(EXPORT_FORMATS) if "all" in formats else [format_by_name(f) for f in formats]
+    except UnknownFormat as exc:
+        raise Failure(str(exc), EXIT_INPUT) from None
+    store = ctx.store(read_only=True)
+    targets = _known(store, ids)
+    if output == "-":
+        if len(targets) != 1 or len(chosen) != 1:
+            raise Failure("-o - writes one vocabulary in one format", EXIT_INPUT)
+        data = store.export(targets[0], chosen[0])
+        sys.stdout.buffer.write(gzip.compress(data, mtime=0) if compress else data)
+        return
+    folder = Path(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(v, f) for v in targets for f in chosen]
+    with _progress([f"{v}.{f.suffix}" for v, f in jobs], "exporting") as bar:
+        for vocab_id, fmt in jobs:
+            bar.current_item = f"{vocab_id}.{fmt.suffix}"
+            data = store.export(vocab_id, fmt)
+            path = folder / f"{vocab_id}.{fmt.suffix}{'.gz' if compress else ''}"
+            path.write_bytes(gzip.compress(data, mtime=0) if compress else data)
+            bar.update(1)
+    click.echo(f"wrote {len(jobs)} file(s) to {folder}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Statistics as JSON.")
+@pass_context
+def stats(ctx: Context, as_json: bool) -> None:
+    """Concepts, labels, depth and size of each stored vocabulary."""
+    from .stats import depth
+    import pyoxigraph as ox
+
+    store = ctx.store(read_only=True)
+    rows = []
+    for info in store.vocabularies().values():
+        row = info.as_dict()
+        row["depth"] = depth(store.store, ox.NamedNode(info.graph), info.concepts)
+        rows.append(row)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    columns = ("id", "concepts", "prefLabels", "altLabels", "hiddenLabels", "topConcepts", "depth",
+               "collections", "triples")
+    click.echo(" ".join(f"{c:>12}" if i else f"{c:10}" for i, c in enumerate(columns)))
+    for row in rows:
+        click.echo(" ".join(f"{row[c]:>12}" if i else f"{row[c]:10}" for i, c in enumerate(columns)))
+    totals = {c: sum(r[c] for r in rows) for c in columns[1:] if c != "depth"}
+    click.echo(" ".join([f"{'total':10}"] + [f"{totals.get(c, ''):>12}" for c in columns[1:]]))
+
+
+@main.command()
+@click.argument("vocab_id", metavar="ID")
+@pass_context
+def remove(ctx: Context, vocab_id: str) -> None:
+    """Remove a vocabulary from the store."""
+    store = ctx.store()
+    _known(store, (vocab_id,))
+    store.remove(vocab_id)
+    click.echo(f"removed {vocab_id}")
+
+
+@main.command()
+@click.option("--host", default=DEFAULT_HOST, show_default=True)
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@pass_context
+def serve(ctx: Context, host: str, port: int, threads: int) -> None:
+    """Serve the web interfaces; an empty store first gets the bundled vocabularies."""
+    from waitress import serve as waitress_serve
+
+    from .loading import load_bundled
+    from .web import create_app
+
+    store = ctx.store(port=port)
+    if not store.vocabularies():
+        click.echo("empty store: loading the bundled vocabularies…", err=True)
+        results = load_bundled(store)
+        click.echo(f"loaded {len(results)} vocabularies, {sum(r.counts['concepts'] for r in results)} concepts",
+                   err=True)
+    app = create_app(store=store)
+    click.echo(f"vocabserver on http://{host}:{port}/ (base URI {store.base_uri}, store {store.path})", err=True)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="vocabserver")
+
+
+if __name__ == "__main__":
+    main()

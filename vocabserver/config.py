@@ -1,0 +1,37 @@
+"""Deployment settings: options win over environment variables, which win over defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_DATA_DIR = "vocabserver-data"  # inside the working directory
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def normalise_base_uri(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"base URI must be an absolute http(s) URI without query or fragment: {value!r}")
+    # Minted IRIs are resolved against it as relative references: it must end with "/".
+    return value if value.endswith("/") else value + "/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    base_uri: str
+
+    @classmethod
+    def load(cls, data_dir: str | os.PathLike | None = None, base_uri: str | None = None,
+             port: int | None = None) -> "Settings":
+        data = data_dir or os.environ.get("VOCABSERVER_DATA_DIR") or DEFAULT_DATA_DIR
+        base = base_uri or os.environ.get("VOCABSERVER_BASE_URI") or f"http://localhost:{port or DEFAULT_PORT}/"
+        return cls(Path(data).resolve(), normalise_base_uri(base))

@@ -1,0 +1,125 @@
+"""Loading vocabularies: parse -> skosify normalisation -> integrity checks -> atomic replace."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import gzip
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from .checks import CheckReport, run_checks
+from .normalise import normalise
+from .rdfio import RdfFormatInfo, format_by_name, format_for_path, parse_triples
+from .resources import shipped
+from .stats import graph_counts, graph_schemes
+from .store import Staged, VocabStore, validate_id
+
+
+class LoadRefused(Exception):
+    def __init__(self, report: CheckReport):
+        self.report = report
+        errors = report.errors
+        super().__init__(
+            f"{report.vocabulary}: load refused, {len(errors)} integrity error(s) "
+            f"(first: {errors[0].check}: {errors[0].message} {' '.join(errors[0].resources[:3])}); "
+            "the store is unchanged (use --force to load anyway)")
+
+
+@dataclass
+class LoadResult:
+    vocabulary: str
+    source: str
+    replaced: bool
+    report: CheckReport
+    counts: dict[str, int]
+    seconds: float
+    notes: list[str] = field(default_factory=list)  # what normalisation changed
+
+
+def bundled_files() -> dict[str, Path]:
+    """The vocabularies shipped in vocabularies/, by id."""
+    return {p.stem: p for p in sorted(shipped("vocabularies").glob("*.ttl"))}
+
+
+def _verify(store: VocabStore, vocab_id: str, staged: ox.NamedNode, source: str) -> tuple[CheckReport, Staged]:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="counts") as side:
+        counts = side.submit(graph_counts, store.store, staged)
+        schemes = side.submit(graph_schemes, store.store, staged)
+        report = run_checks(store.store, staged, vocab_id)
+        return report, Staged(vocab_id, staged, counts.result(), schemes.result(), source)
+
+
+def load_bundled(store: VocabStore, ids: list[str] | None = None, force: bool = False,
+                 progress: Callable[[str], None] | None = None) -> list[LoadResult]:
+    """Load shipped vocabularies, all or none.
+
+    They were normalised with skosify at build time, so that step is skipped;
+    every integrity check still runs before one transaction makes them live.
+    """
+    files = bundled_files()
+    unknown = [i for i in ids or [] if i not in files]
+    if unknown:
+        raise KeyError(f"no bundled vocabulary {', '.join(unknown)}; bundled: {', '.join(files)}")
+    verified: list[tuple[float, CheckReport, Staged]] = []
+    try:
+        for vocab_id, path in files.items():
+            if ids and vocab_id not in ids:
+                continue
+            if progress:
+                progress(vocab_id)
+            started = time.perf_counter()
+            staged = store.stage(vocab_id, path=path)
+            report, item = _verify(store, vocab_id, staged, f"bundled:{path.name}")
+            verified.append((time.perf_counter() - started, report, item))
+            if report.errors and not force:
+                raise LoadRefused(report)
+        store.commit_many([item for _, _, item in verified])
+    except BaseException:
+        for _, _, item in verified:
+            store.discard(item.graph)
+        raise
+    return [LoadResult(item.vocab_id, item.source, item.graph != store.graph_iri(item.vocab_id), report,
+                       item.counts, seconds) for seconds, report, item in verified]
+
+
+def read_source(path: Path) -> bytes:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
+def load_file(store: VocabStore, path: Path, vocab_id: str, fmt: str | None = None, force: bool = False,
+              skip_normalise: bool = False) -> LoadResult:
+    """Load any SKOS file as a new vocabulary or in place of an existing one."""
+    validate_id(vocab_id)
+    started = time.perf_counter()
+    info: RdfFormatInfo = format_by_name(fmt) if fmt else format_for_path(path)
+    data = read_source(path)
+    # Relative IRIs of an uploaded file are minted under this vocabulary's own space.
+    base = f"{store.base_uri}{vocab_id}/"
+    triples = parse_triples(data, info, base, str(path))
+    notes: list[str] = []
+    payload = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    if not skip_normalise:
+        graph = Graph()
+        graph.parse(data=payload, format="nt")
+        graph, notes = normalise(graph)
+        payload = graph.serialize(format="nt", encoding="utf-8")
+    staged = store.stage(vocab_id, data=payload, fmt=ox.RdfFormat.N_TRIPLES, base_iri=base)
+    try:
+        report, item = _verify(store, vocab_id, staged, f"file:{path.name}")
+        if report.errors and not force:
+            raise LoadRefused(report)
+        store.commit_many([item])
+    except BaseException:
+        store.discard(staged)
+        raise
+    return LoadResult(vocab_id, item.source, staged != store.graph_iri(vocab_id), report, item.counts,
+                      time.perf_counter() - started, notes)

@@ -1,0 +1,230 @@
+"""The vocabulary store: a pyoxigraph store with one named graph per vocabulary.
+
+Writes follow one protocol so that a failed or refused load changes nothing:
+  1. the new content is bulk-loaded into a graph no reader looks at (the
+     vocabulary's own graph when it is new, a staging graph when it replaces);
+  2. it is checked there;
+  3. one SPARQL update makes it live (MOVE from staging) and writes its
+     catalogue entry. Readers list vocabularies from the catalogue, so a graph
+     without an entry (a crash during step 1) is invisible and is cleared at
+     the next writable open.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Iterable
+
+import pyoxigraph as ox
+
+from .catalogue import VOID, Catalogue, VocabularyInfo, now_literal
+from .queries import render
+from .rdfio import RdfFormatInfo
+
+VOCAB_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+RESERVED_IDS = {"catalogue", "graph", "dataset", "dumps", "sparql", "api", "rest", "health",
+                "static", "resource", "about", "search", "ns", "well-known"}
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class StoreLocked(StoreError):
+    pass
+
+
+class BaseMismatch(StoreError):
+    pass
+
+
+class UnknownVocabulary(KeyError):
+    def __init__(self, vocab_id: str, known: Iterable[str]):
+        self.vocab_id = vocab_id
+        super().__init__(f"unknown vocabulary {vocab_id!r}; known: {', '.join(sorted(known)) or 'none'}")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def validate_id(vocab_id: str) -> str:
+    if not VOCAB_ID.match(vocab_id or "") or vocab_id in RESERVED_IDS:
+        raise ValueError(
+            f"invalid vocabulary id {vocab_id!r}: use 1-40 lower-case letters, digits, '-' or '_', "
+            f"starting with a letter, and none of {', '.join(sorted(RESERVED_IDS))}")
+    return vocab_id
+
+
+@dataclass
+class Staged:
+    """A checked graph waiting to be made live."""
+    vocab_id: str
+    graph: ox.NamedNode
+    counts: dict[str, int]
+    schemes: list[dict]
+    source: str
+
+
+class VocabStore:
+    def __init__(self, path: Path | None, base_uri: str, read_only: bool = False):
+        self.base_uri = base_uri
+        self.path = path
+        self.catalogue = Catalogue(base_uri)
+        # One writer per vocabulary at a time; loads of different vocabularies may overlap.
+        self._locks: dict[str, threading.RLock] = {}
+        self._locks_guard = threading.Lock()
+        self._cache: dict[str, VocabularyInfo] | None = None
+        self._cache_modified = ""
+        try:
+            if path is None:
+                self.store = ox.Store()
+            elif read_only:
+                if not (path / "CURRENT").exists():
+                    raise StoreError(f"no store at {path}: load vocabularies first (vocabserver load)")
+                self.store = ox.Store.read_only(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self.store = ox.Store(str(path))
+        except StoreError:
+            raise
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLocked(
+                    f"the store {path} is in use by another process (a running server?): "
+                    "stop it, or run this command against another --data-dir") from None
+            raise StoreError(f"cannot open the store {path}: {exc}") from None
+        self._check_base()
+        if not read_only:
+            self._clear_uncommitted()
+
+    # -- naming -----------------------------------------------------------
+    def graph_iri(self, vocab_id: str) -> ox.NamedNode:
+        return ox.NamedNode(f"{self.base_uri}graph/{vocab_id}")
+
+    def staging_iri(self, vocab_id: str) -> ox.NamedNode:
+        return ox.NamedNode(f"{self.base_uri}graph/{vocab_id}/staging")
+
+    # -- reading ----------------------------------------------------------
+    def _catalogue_quads(self):
+        return self.store.quads_for_pattern(None, None, None, self.catalogue.graph)
+
+    def vocabularies(self) -> dict[str, VocabularyInfo]:
+        """Committed vocabularies, from the catalogue (cached until the store changes)."""
+        modified = self.modified()
+        if self._cache is None or modified != self._cache_modified:
+            self._cache = self.catalogue.read(self._catalogue_quads())
+            self._cache_modified = modified
+        return self._cache
+
+    def modified(self) -> str:
+        """When the store last changed (xsd:dateTime of the last commit): the base of caches and ETags."""
+        for q in self.store.quads_for_pattern(self.catalogue.root, ox.NamedNode("http://purl.org/dc/terms/modified"),
+                                              None, self.catalogue.graph):
+            return q.object.value
+        return ""
+
+    def info(self, vocab_id: str) -> VocabularyInfo:
+        vocabularies = self.vocabularies()
+        if vocab_id not in vocabularies:
+            raise UnknownVocabulary(vocab_id, vocabularies)
+        return vocabularies[vocab_id]
+
+    def query(self, sparql: str, **kwargs):
+        return self.store.query(sparql, **kwargs)
+
+    def export(self, vocab_id: str, fmt: RdfFormatInfo, output: IO[bytes] | None = None) -> bytes | None:
+        info = self.info(vocab_id)
+        prefixes = {"skos": "http://www.w3.org/2004/02/skos/core#", "dct": "http://purl.org/dc/terms/",
+                    "xsd": "http://www.w3.org/2001/XMLSchema#", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+                    "owl": "http://www.w3.org/2002/07/owl#"}
+        kwargs = {"format": fmt.oxigraph, "from_graph": ox.NamedNode(info.graph)}
+        if fmt.oxigraph in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML, ox.RdfFormat.TRIG):
+            kwargs["prefixes"] = prefixes
+        return self.store.dump(output, **kwargs)
+
+    # -- writing ----------------------------------------------------------
+    def lock(self, vocab_id: str) -> threading.RLock:
+        with self._locks_guard:
+            return self._locks.setdefault(vocab_id, threading.RLock())
+
+    def stage(self, vocab_id: str, *, path: Path | None = None, data: bytes | None = None,
+              fmt: ox.RdfFormat = ox.RdfFormat.TURTLE, base_iri: str | None = None) -> ox.NamedNode:
+        """Bulk-load new content where no reader sees it; returns that graph."""
+        validate_id(vocab_id)
+        with self.lock(vocab_id):
+            target = self.staging_iri(vocab_id) if vocab_id in self.vocabularies() else self.graph_iri(vocab_id)
+            if self.store.contains_named_graph(target):
+                self.store.remove_graph(target)
+            kwargs = {"format": fmt, "base_iri": base_iri or self.base_uri, "to_graph": target}
+            if path is not None:
+                self.store.bulk_load(path=str(path), **kwargs)
+            else:
+                self.store.bulk_load(data, **kwargs)
+            return target
+
+    def discard(self, staged: ox.NamedNode) -> None:
+        self.store.remove_graph(staged)
+
+    def commit(self, vocab_id: str, staged: ox.NamedNode, counts: dict[str, int], schemes: list[dict],
+               source: str) -> None:
+        """Make a staged graph live with its catalogue entry, atomically."""
+        self.commit_many([Staged(vocab_id, staged, counts, schemes, source)])
+
+    def commit_many(self, items: list["Staged"]) -> None:
+        """Make several staged graphs live in one transaction: all of them or none."""
+        if not items:
+            return
+        locks = [self.lock(item.vocab_id) for item in sorted(items, key=lambda i: i.vocab_id)]
+        for lock in locks:
+            lock.acquire()
+        try:
+            modified = now_literal()
+            operations = []
+            for item in items:
+                graph = self.graph_iri(item.vocab_id)
+                entry = self.catalogue.entry(item.vocab_id, graph, item.counts, item.schemes, item.source, modified)
+                move = "" if item.graph == graph else render("store/move-graph", staging=item.graph, graph=graph)
+                operations.append(render(
+                    "store/commit", move=move, catalogue=self.catalogue.graph, root=self.catalogue.root,
+                    dataset=self.catalogue.dataset(item.vocab_id), entry=_ntriples(entry)))
+            self.store.update(" ;\n".join(operations))
+            self.store.flush()
+        finally:
+            for lock in reversed(locks):
+                lock.release()
+
+    def remove(self, vocab_id: str) -> None:
+        with self.lock(vocab_id):
+            self.info(vocab_id)
+            self.store.update(render(
+                "store/remove", graph=self.graph_iri(vocab_id), catalogue=self.catalogue.graph,
+                root=self.catalogue.root, dataset=self.catalogue.dataset(vocab_id), now=now_literal()))
+            self.store.flush()
+
+    def close(self) -> None:
+        if hasattr(self, "store"):
+            del self.store
+
+    # -- consistency --------------------------------------------------------
+    def _check_base(self) -> None:
+        # Looked up in any graph: under another base the catalogue graph has another name too.
+        for q in self.store.quads_for_pattern(None, ox.NamedNode(VOID + "uriSpace"), None, None):
+            if q.object.value != self.base_uri:
+                raise BaseMismatch(
+                    f"the store {self.path} was loaded with base URI {q.object.value!r}, "
+                    f"not {self.base_uri!r}: its minted URIs would not resolve. Set VOCABSERVER_BASE_URI "
+                    f"(or --base-uri) to {q.object.value!r}, or load into a new --data-dir.")
+
+    def _clear_uncommitted(self) -> None:
+        live = {ox.NamedNode(v.graph) for v in self.vocabularies().values()} | {self.catalogue.graph}
+        prefix = self.base_uri + "graph/"
+        for graph in list(self.store.named_graphs()):
+            if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix) and graph not in live:
+                self.store.remove_graph(graph)
+
+
+def _ntriples(triples: list[ox.Triple]) -> str:
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")

@@ -1,0 +1,45 @@
+"""GET /health: is the store reachable, and what does it hold."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, jsonify
+
+from ..queries import query
+from .context import store
+
+blueprint = Blueprint("health", __name__)
+
+
+@blueprint.get("/health")
+def health():
+    vocab_store = store()
+    started = time.perf_counter()
+    try:
+        reachable = bool(vocab_store.query(query("health/ping")))
+        vocabularies = vocab_store.vocabularies()
+    except (OSError, RuntimeError) as exc:
+        return jsonify(status="unavailable", store={"reachable": False, "message": str(exc)}), 503
+    body = {
+        "status": "ok" if vocabularies else "empty",
+        "store": {
+            "reachable": reachable,
+            "path": str(vocab_store.path) if vocab_store.path else None,
+            "modified": vocab_store.modified() or None,
+            "answered_in_ms": round((time.perf_counter() - started) * 1000, 3),
+        },
+        "base_uri": vocab_store.base_uri,
+        "vocabularies": {
+            vocab_id: {
+                "concepts": info.concepts,
+                "title": info.title("fr"),
+                "fields": info.fields,
+                "uri": info.schemes[0] if info.schemes else None,
+                "triples": info.triples,
+                "modified": info.modified,
+            }
+            for vocab_id, info in vocabularies.items()
+        },
+    }
+    return jsonify(body), 200
