@@ -42,11 +42,16 @@ class Context:
         except ConfigError as exc:
             raise Failure(str(exc), EXIT_INPUT) from None
 
-    def store(self, port: int | None = None, read_only: bool = False) -> VocabStore:
+    def store(self, port: int | None = None, create: bool = True) -> VocabStore:
+        """The store, opened for writing (pyoxigraph allows one process at a time)."""
         if self._store is None:
             settings = self.settings(port)
+            if not create and not (settings.data_dir / "CURRENT").exists():
+                raise Failure(f"no store at {settings.data_dir}: load vocabularies first (vocabserver load)",
+                              EXIT_STORE)
             try:
-                self._store = VocabStore(settings.data_dir, settings.base_uri, read_only=read_only)
+                self._store = VocabStore(settings.data_dir, settings.base_uri,
+                                         default_base_uri=settings.default_base_uri)
             except StoreError as exc:
                 raise Failure(str(exc), EXIT_STORE) from None
         return self._store
@@ -144,8 +149,10 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
         click.echo(f"{action} {r.vocabulary}: {r.counts.get('concepts', 0)} concepts, {r.counts.get('triples', 0)} "
                    f"triples, {len(r.report.errors)} errors, {len(r.report.warnings)} warnings "
                    f"({r.seconds:.2f} s) from {r.source}")
-        for note in r.notes:
+        for note in r.notes[:10]:
             click.echo(f"  normalisation {note}")
+        if len(r.notes) > 10:
+            click.echo(f"  … {len(r.notes) - 10} more normalisation notes")
         for finding in r.report.findings[:20]:
             click.echo(f"  {finding.severity}: {finding.check}: {finding.message} {' '.join(finding.resources[:3])}")
 
@@ -176,7 +183,7 @@ def check(ctx: Context, ids: tuple[str, ...], as_json: bool, warnings: bool) -> 
     from .checks import run_checks
     import pyoxigraph as ox
 
-    store = ctx.store(read_only=True)
+    store = ctx.store(create=False)
     reports = []
     for vocab_id in _known(store, ids):
         reports.append(run_checks(store.store, ox.NamedNode(store.info(vocab_id).graph), vocab_id))
@@ -206,7 +213,7 @@ def export(ctx: Context, ids: tuple[str, ...], formats: tuple[str, ...], compres
         chosen = list(EXPORT_FORMATS) if "all" in formats else [format_by_name(f) for f in formats]
     except UnknownFormat as exc:
         raise Failure(str(exc), EXIT_INPUT) from None
-    store = ctx.store(read_only=True)
+    store = ctx.store(create=False)
     targets = _known(store, ids)
     if output == "-":
         if len(targets) != 1 or len(chosen) != 1:
@@ -235,7 +242,7 @@ def stats(ctx: Context, as_json: bool) -> None:
     from .stats import depth
     import pyoxigraph as ox
 
-    store = ctx.store(read_only=True)
+    store = ctx.store(create=False)
     rows = []
     for info in store.vocabularies().values():
         row = info.as_dict()
@@ -258,7 +265,7 @@ def stats(ctx: Context, as_json: bool) -> None:
 @pass_context
 def remove(ctx: Context, vocab_id: str) -> None:
     """Remove a vocabulary from the store."""
-    store = ctx.store()
+    store = ctx.store(create=False)
     _known(store, (vocab_id,))
     store.remove(vocab_id)
     click.echo(f"removed {vocab_id}")

@@ -27,11 +27,13 @@ def normalise_base_uri(value: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
-    base_uri: str
+    base_uri: str | None  # None: not configured; a store keeps the base it was loaded with
+    default_base_uri: str
 
     @classmethod
     def load(cls, data_dir: str | os.PathLike | None = None, base_uri: str | None = None,
              port: int | None = None) -> "Settings":
         data = data_dir or os.environ.get("VOCABSERVER_DATA_DIR") or DEFAULT_DATA_DIR
-        base = base_uri or os.environ.get("VOCABSERVER_BASE_URI") or f"http://localhost:{port or DEFAULT_PORT}/"
-        return cls(Path(data).resolve(), normalise_base_uri(base))
+        base = base_uri or os.environ.get("VOCABSERVER_BASE_URI")
+        default = f"http://localhost:{port or DEFAULT_PORT}/"
+        return cls(Path(data).resolve(), normalise_base_uri(base) if base else None, default)

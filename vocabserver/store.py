@@ -69,10 +69,10 @@ class Staged:
 
 
 class VocabStore:
-    def __init__(self, path: Path | None, base_uri: str, read_only: bool = False):
-        self.base_uri = base_uri
+    def __init__(self, path: Path | None, base_uri: str | None, read_only: bool = False,
+                 default_base_uri: str = "http://localhost:8080/"):
+        """`base_uri` None means "not configured": use the store's own, or the default for a new store."""
         self.path = path
-        self.catalogue = Catalogue(base_uri)
         # One writer per vocabulary at a time; loads of different vocabularies may overlap.
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
@@ -82,6 +82,7 @@ class VocabStore:
             if path is None:
                 self.store = ox.Store()
             elif read_only:
+                # Only for a store no process writes to: pyoxigraph leaves concurrent use undefined.
                 if not (path / "CURRENT").exists():
                     raise StoreError(f"no store at {path}: load vocabularies first (vocabserver load)")
                 self.store = ox.Store.read_only(str(path))
@@ -96,7 +97,8 @@ class VocabStore:
                     f"the store {path} is in use by another process (a running server?): "
                     "stop it, or run this command against another --data-dir") from None
             raise StoreError(f"cannot open the store {path}: {exc}") from None
-        self._check_base()
+        self.base_uri = self._choose_base(base_uri, default_base_uri)
+        self.catalogue = Catalogue(self.base_uri)
         if not read_only:
             self._clear_uncommitted()
 
@@ -209,14 +211,16 @@ class VocabStore:
             del self.store
 
     # -- consistency --------------------------------------------------------
-    def _check_base(self) -> None:
+    def _choose_base(self, configured: str | None, default: str) -> str:
         # Looked up in any graph: under another base the catalogue graph has another name too.
-        for q in self.store.quads_for_pattern(None, ox.NamedNode(VOID + "uriSpace"), None, None):
-            if q.object.value != self.base_uri:
-                raise BaseMismatch(
-                    f"the store {self.path} was loaded with base URI {q.object.value!r}, "
-                    f"not {self.base_uri!r}: its minted URIs would not resolve. Set VOCABSERVER_BASE_URI "
-                    f"(or --base-uri) to {q.object.value!r}, or load into a new --data-dir.")
+        stored = next((q.object.value for q in self.store.quads_for_pattern(
+            None, ox.NamedNode(VOID + "uriSpace"), None, None)), None)
+        if configured and stored and configured != stored:
+            raise BaseMismatch(
+                f"the store {self.path} was loaded with base URI {stored!r}, not {configured!r}: "
+                f"its minted URIs would not resolve. Set VOCABSERVER_BASE_URI (or --base-uri) to {stored!r}, "
+                "or load into a new --data-dir.")
+        return configured or stored or default
 
     def _clear_uncommitted(self) -> None:
         live = {ox.NamedNode(v.graph) for v in self.vocabularies().values()} | {self.catalogue.graph}

@@ -15,7 +15,6 @@ Rules (README "How the lexicons become SKOS" explains them with numbers):
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from .lexicon import Entry, Lexicon
@@ -97,10 +96,14 @@ def assemble(sources: list[tuple[Lexicon, set[str]]]) -> tuple[dict[str, Term], 
         if len(term.lines) > 1:
             report.polyhierarchy += 1
         if parent_key and parent_key != key:
-            term.broader.append(parent_key)
+            if _reaches(terms, parent_key, key):
+                # The lexicon already put `parent` below this term: keep the link read first.
+                report.cycles_broken += 1
+                report.notes.append(f"cycle avoided: {key} -> {parent_key} (line {entry.line})")
+            else:
+                term.broader.append(parent_key)
 
     _drop_clashing_alts(terms, report)
-    _break_cycles(terms, report)
     report.guide_terms = sum(t.guide for t in terms.values())
     return terms, report
 
@@ -113,35 +116,14 @@ def _drop_clashing_alts(terms: dict[str, Term], report: Report) -> None:
         term.alts = kept
 
 
-def _break_cycles(terms: dict[str, Term], report: Report) -> None:
-    """Drop broader links that close a cycle, keeping the first-read links."""
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-
-    def visit(start: str) -> None:
-        # Iterative DFS: REPR is deep enough to make recursion fragile.
-        stack = [(start, iter(list(terms[start].broader)))]
-        state[start] = 1
-        while stack:
-            key, parents = stack[-1]
-            for parent in parents:
-                if parent not in terms:
-                    continue
-                if state.get(parent) == 1:
-                    terms[key].broader.remove(parent)
-                    report.cycles_broken += 1
-                    report.notes.append(f"cycle broken: {key} -> {parent}")
-                elif parent not in state:
-                    state[parent] = 1
-                    stack.append((parent, iter(list(terms[parent].broader))))
-                    break
-            else:
-                state[key] = 2
-                stack.pop()
-
-    for key in list(terms):
-        if key not in state:
-            visit(key)
-
-
-def label_counts(terms: dict[str, Term]) -> Counter:
-    return Counter(t.label for t in terms.values())
+def _reaches(terms: dict[str, Term], start: str, target: str) -> bool:
+    """Does `target` stand above `start` (following broader links)?"""
+    stack, seen = [start], set()
+    while stack:
+        key = stack.pop()
+        if key == target:
+            return True
+        if key not in seen:
+            seen.add(key)
+            stack.extend(terms[key].broader)
+    return False

@@ -13,7 +13,7 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
     """Build the application around an open store (or open the configured one)."""
     if store is None:
         settings = settings or Settings.load()
-        store = VocabStore(settings.data_dir, settings.base_uri)
+        store = VocabStore(settings.data_dir, settings.base_uri, default_base_uri=settings.default_base_uri)
     app = Flask("vocabserver")
     app.json.ensure_ascii = False
     app.json.sort_keys = False
