@@ -175,12 +175,6 @@ class Catalogue:
             result[info.id] = info
         return dict(sorted(result.items()))
 
-    def modified(self, quads) -> str:
-        for q in quads:
-            if q.subject == self.root and q.predicate.value == DCT + "modified":
-                return q.object.value
-        return ""
-
 
 def _lang(literal) -> str:
     lang = getattr(literal, "language", None) or ""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-
-import gzip
 
 import pyoxigraph as ox
 from rdflib import Graph

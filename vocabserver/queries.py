@@ -36,13 +36,3 @@ def render(name: str, **values) -> str:
         return str(values[key])
 
     return _PLACEHOLDER.sub(substitute, text)
-
-
-def header(name: str) -> str:
-    """The comment block at the top of a query file: its documentation."""
-    lines = []
-    for line in query(name).splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line.lstrip("# ").rstrip())
-    return "\n".join(lines).strip()

@@ -21,19 +21,7 @@ def graph_counts(store: ox.Store, graph: ox.NamedNode) -> dict[str, int]:
     result = store.query(query("stats/counts"), default_graph=graph)
     names = [v.value for v in result.variables]
     row = next(iter(result))
-    counts = {}
-    for name in names:
-        if name == "languages":
-            continue
-        value = row[name]
-        counts[name] = int(value.value) if value is not None else 0
-    return counts
-
-
-def graph_languages(store: ox.Store, graph: ox.NamedNode) -> list[str]:
-    result = store.query(query("stats/counts"), default_graph=graph)
-    value = next(iter(result))["languages"]
-    return sorted({lang for lang in (value.value.split() if value is not None else []) if lang})
+    return {name: int(row[name].value) if row[name] is not None else 0 for name in names}
 
 
 def graph_schemes(store: ox.Store, graph: ox.NamedNode) -> list[dict]:
