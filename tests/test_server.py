@@ -36,3 +36,19 @@ def test_a_second_process_gets_a_clear_error(server):
         result = cli(*command, data_dir=server.data_dir, base_uri="")
         assert result.returncode == 3
         assert "in use by another process" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_loaded_third_party_vocabulary_is_served(tmp_path):
+    from .conftest import DATA, Server
+
+    data_dir = tmp_path / "store"
+    base = "http://vocab.test/"
+    assert cli("load", "--bundled", "gene", data_dir=data_dir, base_uri=base).returncode == 0
+    assert cli("load", "--as", "frantiq", str(DATA / "opentheso-sample.rdf"), data_dir=data_dir,
+               base_uri=base).returncode == 0
+    server = Server(data_dir)
+    try:
+        vocabularies = server.get("/health").json()["vocabularies"]
+        assert set(vocabularies) == {"gene", "frantiq"} and vocabularies["frantiq"]["concepts"] == 27
+    finally:
+        server.stop()

@@ -230,3 +230,24 @@ def test_base_mismatch_is_refused(tmp_path, small_store):
     small_store.close()
     with pytest.raises(BaseMismatch):
         VocabStore(path, "http://other.example/")
+
+
+def test_unchanged_bundled_files_are_not_reloaded(small_store):
+    again = load_bundled(small_store, ["gene", "insc"])
+    assert [r.status for r in again] == ["unchanged", "unchanged"]
+    modified = small_store.modified()
+    reloaded = load_bundled(small_store, ["gene"], reload=True)
+    assert [r.status for r in reloaded] == ["replaced"] and small_store.modified() != modified
+    assert small_store.vocabularies()["gene"].version.startswith("sha256:")
+
+
+def test_skosify_giving_up_is_a_clear_error(tmp_path, small_store):
+    path = ttl(tmp_path, "noconcept.ttl", 'ex:a ex:p "no SKOS here" .\n')
+    before = len(small_store.store)
+    with pytest.raises(ValueError, match="skosify could not normalise"):
+        load_file(small_store, path, "nothing")
+    assert len(small_store.store) == before
+    data_dir = small_store.path
+    small_store.close()
+    result = cli("load", "--as", "nothing", str(path), data_dir=data_dir)
+    assert result.returncode == 2 and "skosify" in result.stderr and "Traceback" not in result.stderr

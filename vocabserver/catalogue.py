@@ -50,6 +50,7 @@ class VocabularyInfo:
     fields: list[str] = field(default_factory=list)  # Joconde field codes (skos:notation of the scheme)
     license: str | None = None
     source: str = ""
+    version: str = ""  # "sha256:…" of the loaded file: reloading the same bytes is skipped
     modified: str = ""
     triples: int = 0
     counts: dict[str, int] = field(default_factory=dict)
@@ -66,7 +67,7 @@ class VocabularyInfo:
             "id": self.id, "title": self.title("fr"), "titles": self.titles,
             "descriptions": self.descriptions, "uri": self.schemes[0] if self.schemes else None,
             "schemes": self.schemes, "fields": self.fields, "graph": self.graph,
-            "license": self.license, "source": self.source, "modified": self.modified,
+            "license": self.license, "source": self.source, "version": self.version, "modified": self.modified,
             "triples": self.triples, **self.counts,
         }
 
@@ -87,7 +88,7 @@ class Catalogue:
         return n(f"{self.base}dumps/{vocab_id}.{suffix}")
 
     def entry(self, vocab_id: str, graph: ox.NamedNode, counts: dict[str, int], schemes: list[dict],
-              source: str, modified: ox.Literal) -> list[ox.Triple]:
+              source: str, modified: ox.Literal, version: str = "") -> list[ox.Triple]:
         ds = self.dataset(vocab_id)
         t: list[ox.Triple] = []
 
@@ -112,6 +113,8 @@ class Catalogue:
         add(ds, VOID + "triples", integer(counts.get("triples", 0)))
         add(ds, DCT + "modified", modified)
         add(ds, DCT + "source", ox.Literal(source))
+        if version:
+            add(ds, DCAT + "version", ox.Literal(version))
         for scheme in schemes:
             add(ds, VOID + "rootResource", scheme["uri"])
             add(ds, n(DCT + "subject"), scheme["uri"])
@@ -166,6 +169,7 @@ class Catalogue:
             lic = props.get(DCT + "license")
             info.license = lic[0].value if lic else None
             info.source = props.get(DCT + "source", [ox.Literal("")])[0].value
+            info.version = props.get(DCAT + "version", [ox.Literal("")])[0].value
             info.modified = props.get(DCT + "modified", [ox.Literal("")])[0].value
             info.triples = int(props.get(VOID + "triples", [ox.Literal("0")])[0].value)
             for key in (*CLASS_PARTITIONS, *PROPERTY_PARTITIONS):

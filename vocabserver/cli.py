@@ -117,10 +117,11 @@ def build_vocabularies(source: Path, out: Path | None, only: tuple[str, ...]) ->
 @click.option("--format", "fmt", metavar="FORMAT", help="RDF format of FILE (default: from its suffix).")
 @click.option("--bundled", multiple=True, metavar="ID", help="Load only these bundled vocabularies.")
 @click.option("--force", is_flag=True, help="Load even when integrity checks report errors.")
+@click.option("--reload", is_flag=True, help="Reload bundled vocabularies even when their file has not changed.")
 @click.option("--no-normalise", is_flag=True, help="Skip skosify normalisation of FILE.")
 @pass_context
 def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None, bundled: tuple[str, ...],
-         force: bool, no_normalise: bool) -> None:
+         force: bool, reload: bool, no_normalise: bool) -> None:
     """Load the bundled vocabularies, or FILE (Turtle, RDF/XML, N-Triples, JSON-LD, TriG) --as ID."""
     from .loading import LoadRefused, bundled_files, load_bundled, load_file
 
@@ -134,7 +135,7 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
                 def step(vid: str) -> None:
                     bar.current_item = vid
                     bar.update(1)
-                results = load_bundled(store, list(bundled) or None, force=force, progress=step)
+                results = load_bundled(store, list(bundled) or None, force=force, progress=step, reload=reload)
         else:
             results = [load_file(store, file, vocab_id or file.name.split(".")[0].lower(), fmt, force, no_normalise)]
     except LoadRefused as exc:
@@ -145,8 +146,10 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
     except (FileNotFoundError, UnknownFormat, ValueError, KeyError) as exc:
         raise Failure(str(exc).strip('"'), EXIT_INPUT) from None
     for r in results:
-        action = "replaced" if r.replaced else "loaded"
-        click.echo(f"{action} {r.vocabulary}: {r.counts.get('concepts', 0)} concepts, {r.counts.get('triples', 0)} "
+        if r.status == "unchanged":
+            click.echo(f"unchanged {r.vocabulary}: same file as loaded (use --reload to load it again)")
+            continue
+        click.echo(f"{r.status} {r.vocabulary}: {r.counts.get('concepts', 0)} concepts, {r.counts.get('triples', 0)} "
                    f"triples, {len(r.report.errors)} errors, {len(r.report.warnings)} warnings "
                    f"({r.seconds:.2f} s) from {r.source}")
         for note in r.notes[:10]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,11 +35,19 @@ class LoadRefused(Exception):
 class LoadResult:
     vocabulary: str
     source: str
-    replaced: bool
+    status: str  # "loaded" (new), "replaced", or "unchanged" (same bytes as the loaded version: skipped)
     report: CheckReport
     counts: dict[str, int]
     seconds: float
     notes: list[str] = field(default_factory=list)  # what normalisation changed
+
+    @property
+    def replaced(self) -> bool:
+        return self.status == "replaced"
+
+
+def content_version(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def bundled_files() -> dict[str, Path]:
@@ -46,28 +55,37 @@ def bundled_files() -> dict[str, Path]:
     return {p.stem: p for p in sorted(shipped("vocabularies").glob("*.ttl"))}
 
 
-def _verify(store: VocabStore, vocab_id: str, staged: ox.NamedNode, source: str) -> tuple[CheckReport, Staged]:
+def _verify(store: VocabStore, vocab_id: str, staged: ox.NamedNode, source: str,
+            version: str) -> tuple[CheckReport, Staged]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="counts") as side:
         counts = side.submit(graph_counts, store.store, staged)
         schemes = side.submit(graph_schemes, store.store, staged)
         report = run_checks(store.store, staged, vocab_id)
-        return report, Staged(vocab_id, staged, counts.result(), schemes.result(), source)
+        return report, Staged(vocab_id, staged, counts.result(), schemes.result(), source, version)
 
 
 def load_bundled(store: VocabStore, ids: list[str] | None = None, force: bool = False,
-                 progress: Callable[[str], None] | None = None) -> list[LoadResult]:
+                 progress: Callable[[str], None] | None = None, reload: bool = False) -> list[LoadResult]:
     """Load shipped vocabularies, all or none.
 
     They were normalised with skosify at build time, so that step is skipped;
     every integrity check still runs before one transaction makes them live.
     A bulk load keeps about one core busy: the checks of one vocabulary run
     while the next is being loaded, largest first so the long checks overlap.
+    A vocabulary whose file has not changed since it was loaded is skipped
+    (replacing AUTR costs seconds for nothing) unless `reload`.
     """
     files = bundled_files()
     unknown = [i for i in ids or [] if i not in files]
     if unknown:
         raise KeyError(f"no bundled vocabulary {', '.join(unknown)}; bundled: {', '.join(files)}")
-    todo = sorted(((v, p) for v, p in files.items() if not ids or v in ids), key=lambda i: -i[1].stat().st_size)
+    current = store.vocabularies()
+    versions = {v: content_version(p.read_bytes()) for v, p in files.items() if not ids or v in ids}
+    unchanged = [] if reload else [
+        LoadResult(v, current[v].source, "unchanged", CheckReport(v), current[v].counts, 0.0)
+        for v in versions if v in current and current[v].version == versions[v]]
+    skip = {r.vocabulary for r in unchanged}
+    todo = sorted(((v, files[v]) for v in versions if v not in skip), key=lambda i: -i[1].stat().st_size)
     verified: dict[str, tuple[float, CheckReport, Staged]] = {}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage") as loader:
         started = time.perf_counter()
@@ -77,7 +95,7 @@ def load_bundled(store: VocabStore, ids: list[str] | None = None, force: bool = 
                 staged = future.result()
                 if progress:
                     progress(vocab_id)
-                report, item = _verify(store, vocab_id, staged, f"bundled:{path.name}")
+                report, item = _verify(store, vocab_id, staged, f"bundled:{path.name}", versions[vocab_id])
                 verified[vocab_id] = (time.perf_counter() - started, report, item)
                 if report.errors and not force:
                     raise LoadRefused(report)
@@ -89,8 +107,9 @@ def load_bundled(store: VocabStore, ids: list[str] | None = None, force: bool = 
                 if not future.cancelled() and future.exception() is None:
                     store.discard(future.result())
             raise
-    return [LoadResult(v, item.source, item.graph != store.graph_iri(v), report, item.counts, seconds)
-            for v, (seconds, report, item) in sorted(verified.items())]
+    loaded = [LoadResult(v, item.source, "replaced" if item.graph != store.graph_iri(v) else "loaded", report,
+                         item.counts, seconds) for v, (seconds, report, item) in verified.items()]
+    return sorted(loaded + unchanged, key=lambda r: r.vocabulary)
 
 
 def read_source(path: Path) -> bytes:
@@ -119,12 +138,12 @@ def load_file(store: VocabStore, path: Path, vocab_id: str, fmt: str | None = No
         payload = graph.serialize(format="nt", encoding="utf-8")
     staged = store.stage(vocab_id, data=payload, fmt=ox.RdfFormat.N_TRIPLES, base_iri=base)
     try:
-        report, item = _verify(store, vocab_id, staged, f"file:{path.name}")
+        report, item = _verify(store, vocab_id, staged, f"file:{path.name}", content_version(data))
         if report.errors and not force:
             raise LoadRefused(report)
         store.commit_many([item])
     except BaseException:
         store.discard(staged)
         raise
-    return LoadResult(vocab_id, item.source, staged != store.graph_iri(vocab_id), report, item.counts,
-                      time.perf_counter() - started, notes)
+    return LoadResult(vocab_id, item.source, "replaced" if staged != store.graph_iri(vocab_id) else "loaded",
+                      report, item.counts, time.perf_counter() - started, notes)

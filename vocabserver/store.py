@@ -66,6 +66,7 @@ class Staged:
     counts: dict[str, int]
     schemes: list[dict]
     source: str
+    version: str = ""
 
 
 class VocabStore:
@@ -170,11 +171,6 @@ class VocabStore:
     def discard(self, staged: ox.NamedNode) -> None:
         self.store.remove_graph(staged)
 
-    def commit(self, vocab_id: str, staged: ox.NamedNode, counts: dict[str, int], schemes: list[dict],
-               source: str) -> None:
-        """Make a staged graph live with its catalogue entry, atomically."""
-        self.commit_many([Staged(vocab_id, staged, counts, schemes, source)])
-
     def commit_many(self, items: list["Staged"]) -> None:
         """Make several staged graphs live in one transaction: all of them or none."""
         if not items:
@@ -187,7 +183,8 @@ class VocabStore:
             operations = []
             for item in items:
                 graph = self.graph_iri(item.vocab_id)
-                entry = self.catalogue.entry(item.vocab_id, graph, item.counts, item.schemes, item.source, modified)
+                entry = self.catalogue.entry(item.vocab_id, graph, item.counts, item.schemes, item.source,
+                                             modified, item.version)
                 move = "" if item.graph == graph else render("store/move-graph", staging=item.graph, graph=graph)
                 operations.append(render(
                     "store/commit", move=move, catalogue=self.catalogue.graph, root=self.catalogue.root,
