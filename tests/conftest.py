@@ -50,14 +50,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, base_uri: str | None = None):
+    def __init__(self, data_dir: Path, base_uri: str | None = None, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         args = [sys.executable, "-m", "vocabserver", "--data-dir", str(data_dir)]
         if base_uri:
             args += ["--base-uri", base_uri]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VOCABSERVER_")}
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("VOCABSERVER_")}, **(env or {})}
         self.started = time.perf_counter()
         self.process = subprocess.Popen(args + ["serve", "--port", str(self.port)], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

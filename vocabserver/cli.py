@@ -292,7 +292,7 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
         results = load_bundled(store)
         click.echo(f"loaded {len(results)} vocabularies, {sum(r.counts['concepts'] for r in results)} concepts",
                    err=True)
-    app = create_app(store=store)
+    app = create_app(ctx.settings(port), store=store)
     click.echo(f"vocabserver on http://{host}:{port}/ (base URI {store.base_uri}, store {store.path})", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="vocabserver")
 

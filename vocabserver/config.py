@@ -24,11 +24,28 @@ def normalise_base_uri(value: str) -> str:
     return value if value.endswith("/") else value + "/"
 
 
+def _env_number(name: str, default: float, kind=float):
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, not {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
     base_uri: str | None  # None: not configured; a store keeps the base it was loaded with
     default_base_uri: str
+    sparql_timeout: float = 10.0
+    sparql_max_rows: int = 10_000
+    sparql_slots: int = 4
+    cache_control: str = "public, max-age=300"
 
     @classmethod
     def load(cls, data_dir: str | os.PathLike | None = None, base_uri: str | None = None,
@@ -36,4 +53,10 @@ class Settings:
         data = data_dir or os.environ.get("VOCABSERVER_DATA_DIR") or DEFAULT_DATA_DIR
         base = base_uri or os.environ.get("VOCABSERVER_BASE_URI")
         default = f"http://localhost:{port or DEFAULT_PORT}/"
-        return cls(Path(data).resolve(), normalise_base_uri(base) if base else None, default)
+        return cls(
+            Path(data).resolve(), normalise_base_uri(base) if base else None, default,
+            sparql_timeout=_env_number("VOCABSERVER_SPARQL_TIMEOUT", 10.0),
+            sparql_max_rows=_env_number("VOCABSERVER_SPARQL_MAX_ROWS", 10_000, int),
+            sparql_slots=_env_number("VOCABSERVER_SPARQL_SLOTS", 4, int),
+            cache_control=os.environ.get("VOCABSERVER_CACHE_CONTROL") or "public, max-age=300",
+        )

@@ -6,22 +6,31 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings
+from ..resources import shipped
+from ..sparql import Limits, SparqlService
 from ..store import VocabStore
 
 
 def create_app(settings: Settings | None = None, store: VocabStore | None = None) -> Flask:
     """Build the application around an open store (or open the configured one)."""
+    settings = settings or Settings.load()
     if store is None:
-        settings = settings or Settings.load()
         store = VocabStore(settings.data_dir, settings.base_uri, default_base_uri=settings.default_base_uri)
-    app = Flask("vocabserver")
+    app = Flask("vocabserver", template_folder=str(shipped("templates")), static_folder=None)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    app.config["VOCABSERVER_CACHE_CONTROL"] = settings.cache_control
     app.extensions["vocabserver.store"] = store
+    app.extensions["vocabserver.sparql"] = SparqlService(
+        store, Limits(settings.sparql_timeout, settings.sparql_max_rows, settings.sparql_slots))
 
     from .health import blueprint as health
+    from .linkeddata import blueprint as linkeddata
+    from .pages import blueprint as pages
+    from .sparql import blueprint as sparql
 
-    app.register_blueprint(health)
+    for blueprint in (health, pages, sparql, linkeddata):
+        app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

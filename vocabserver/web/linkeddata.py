@@ -1,0 +1,191 @@
+"""Dereferenceable URIs, dumps, the VoID/DCAT catalogue and the JSON-LD context.
+
+URI policy (Cool URIs, "hash-less with content negotiation"): a resource URI
+answers 200 directly with the representation chosen by Accept, `Vary: Accept`
+and `Content-Location` naming the format-specific document (`…/abc.ttl`),
+which can be requested directly, as can `?format=`. One round trip for every
+client, and each document has a stable URL of its own. ARK URIs of
+data.culture.fr that the store holds resolve under /resource/ark:/…; any held
+IRI resolves at /resource?uri=….
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from collections import OrderedDict
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, request, url_for
+from werkzeug.exceptions import NotFound
+
+from ..describe import describe, live_graphs
+from ..jsonld import CONTEXT
+from ..rdfio import FORMATS, format_by_name
+from .caching import cacheable, not_modified
+from .context import store
+from .negotiation import negotiate
+from .representations import HTML, RDF_OFFERS, SUFFIX_OF, SUFFIXES, html_page, local_path, rdf_response
+
+blueprint = Blueprint("linkeddata", __name__)
+ARK_NS = "http://data.culture.fr/thesaurus/resource/"
+
+
+def _split_suffix(path: str) -> tuple[str, str | None]:
+    head, dot, suffix = path.rpartition(".")
+    if dot and suffix in SUFFIXES and "/" not in suffix:
+        return head, SUFFIXES[suffix]
+    return path, None
+
+
+def _serve(iri: str, explicit: str | None, document_base: str):
+    offers = [HTML, *RDF_OFFERS]
+    offer = negotiate(offers, explicit)
+    variant = f"describe\x1f{iri}\x1f{offer.name}"
+    cached = not_modified(variant)
+    if cached is not None:
+        return cached
+    description = describe(store(), iri)
+    if description is None:
+        raise NotFound(f"{iri} is not described here")
+    if offer is HTML:
+        labels = description.labels()
+        response = html_page("resource.html", description=description, labels=labels,
+                             alternates=[(o, f"{document_base}.{SUFFIX_OF[o.name]}") for o in RDF_OFFERS])
+    else:
+        response = rdf_response(description.triples, offer)
+    response.headers["Content-Location"] = f"{document_base}.{SUFFIX_OF[offer.name]}"
+    response.headers["Link"] = ", ".join(
+        f'<{document_base}.{SUFFIX_OF[o.name]}>; rel="alternate"; type="{o.media_type}"' for o in RDF_OFFERS)
+    if description.truncated:
+        response.headers["X-Description-Truncated"] = json.dumps(description.truncated)
+    return cacheable(response, variant)
+
+
+@blueprint.get("/<vocab_id>")
+def minted_scheme(vocab_id: str):
+    path, explicit = _split_suffix(vocab_id)
+    return _serve(store().base_uri + path, explicit, "/" + path)
+
+
+@blueprint.get("/<vocab_id>/<path:local>")
+def minted_resource(vocab_id: str, local: str):
+    path, explicit = _split_suffix(f"{vocab_id}/{local}")
+    return _serve(store().base_uri + path, explicit, "/" + path)
+
+
+@blueprint.get("/resource/<path:rest>")
+def ark_resource(rest: str):
+    # Werkzeug folds "//" in paths: "ark:/67717/T51" arrives intact, the scheme-style "http://" never appears here.
+    path, explicit = _split_suffix(rest)
+    return _serve(ARK_NS + path, explicit, "/resource/" + path)
+
+
+@blueprint.get("/resource")
+def any_resource():
+    iri = request.args.get("uri", "").strip()
+    if not iri:
+        abort(400, "give the IRI to describe as ?uri=")
+    path = local_path(iri)
+    if path is None:
+        # An IRI of another namespace that the store holds (e.g. from a loaded vocabulary).
+        return _serve(iri, None, url_for("linkeddata.any_resource", uri=iri))
+    return _serve(iri, None, path)
+
+
+@blueprint.get("/context.jsonld")
+def jsonld_context():
+    response = Response(json.dumps({"@context": CONTEXT}, indent=1), mimetype="application/ld+json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@blueprint.get("/.well-known/void")
+def void():
+    offer = negotiate([*RDF_OFFERS, HTML])
+    variant = f"void\x1f{offer.name}"
+    cached = not_modified(variant)
+    if cached is not None:
+        return cached
+    vocab_store = store()
+    triples = [ox.Triple(q.subject, q.predicate, q.object)
+               for q in vocab_store.store.quads_for_pattern(None, None, None, vocab_store.catalogue.graph)]
+    if offer is HTML:
+        response = html_page("catalogue.html", vocabularies=vocab_store.vocabularies(), formats=RDF_OFFERS)
+    else:
+        response = rdf_response(triples, offer)
+    return cacheable(response, variant)
+
+
+# -- dumps ------------------------------------------------------------------
+_DUMP_FORMATS = {f.suffix: f for f in FORMATS}
+_QUAD_SUFFIXES = {"nq", "trig"}  # only for the whole set, which keeps each vocabulary's graph
+_cache: OrderedDict = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_ENTRIES = 12  # generated dumps kept in memory (AUTR in Turtle is about 9 MB)
+
+
+def _dump_bytes(name: str, suffix: str) -> bytes:
+    vocab_store = store()
+    fmt = _DUMP_FORMATS[suffix]
+    key = (vocab_store.modified(), name, suffix)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    if name == "all":
+        graphs = list(live_graphs(vocab_store))
+        graphs = [g for g in graphs if g != vocab_store.catalogue.graph]
+        if suffix in _QUAD_SUFFIXES:
+            quads = [q for g in graphs for q in vocab_store.store.quads_for_pattern(None, None, None, g)]
+            data = ox.serialize(quads, format=fmt.oxigraph)
+        else:
+            triples = [ox.Triple(q.subject, q.predicate, q.object)
+                       for g in graphs for q in vocab_store.store.quads_for_pattern(None, None, None, g)]
+            data = _triples_bytes(triples, suffix)
+    else:
+        if name not in vocab_store.vocabularies() or suffix in _QUAD_SUFFIXES:
+            raise NotFound(f"no dump {name}.{suffix}")
+        if suffix == "jsonld":
+            graph = ox.NamedNode(vocab_store.info(name).graph)
+            data = _triples_bytes([ox.Triple(q.subject, q.predicate, q.object)
+                                   for q in vocab_store.store.quads_for_pattern(None, None, None, graph)], suffix)
+        else:
+            data = vocab_store.export(name, fmt)
+    with _cache_lock:
+        _cache[key] = data
+        while len(_cache) > _CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    return data
+
+
+def _triples_bytes(triples, suffix: str) -> bytes:
+    from ..jsonld import to_jsonld
+
+    if suffix == "jsonld":
+        return to_jsonld(triples)
+    fmt = format_by_name(suffix)
+    return ox.serialize(triples, format=fmt.oxigraph)
+
+
+@blueprint.get("/dumps/<filename>")
+def dump(filename: str):
+    compressed = filename.endswith(".gz")
+    stem = filename[:-3] if compressed else filename
+    name, _, suffix = stem.rpartition(".")
+    if suffix not in _DUMP_FORMATS or not name:
+        raise NotFound(f"no dump {filename}: ask for ID.ttl, .rdf, .nt, .jsonld (or all.nq, all.trig), optionally .gz")
+    variant = f"dump\x1f{filename}"
+    cached = not_modified(variant)
+    if cached is not None:
+        return cached
+    data = _dump_bytes(name, suffix)
+    fmt = _DUMP_FORMATS[suffix]
+    if compressed:
+        response = Response(gzip.compress(data, compresslevel=6, mtime=0), mimetype="application/gzip")
+    else:
+        response = Response(data, mimetype=fmt.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return cacheable(response, variant)

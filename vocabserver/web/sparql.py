@@ -1,0 +1,149 @@
+"""The SPARQL 1.1 Protocol endpoint at /sparql (query only), its service description and query page."""
+
+from __future__ import annotations
+
+import re
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from ..resources import shipped
+from ..sparql import QueryLimitExceeded, QueryRefused, QuerySyntaxError, SparqlService
+from ..sparql_results import RESULT_FORMATS, serialize_solutions
+from .caching import cacheable, not_modified
+from .context import store
+from .negotiation import Offer, negotiate
+from .representations import HTML, RDF_OFFERS, html_page, rdf_bytes
+
+blueprint = Blueprint("sparql", __name__)
+SOLUTION_OFFERS = [Offer(f.name, f.media_type, ("application/json",) if f.name == "json" else
+                         ("application/xml",) if f.name == "xml" else ()) for f in RESULT_FORMATS]
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+
+
+def service() -> SparqlService:
+    return current_app.extensions["vocabserver.sparql"]
+
+
+def _protocol_request() -> tuple[str | None, list[str], list[str]]:
+    """The query and dataset of a SPARQL Protocol request (GET, POST form, POST direct)."""
+    default_graphs = request.args.getlist("default-graph-uri")
+    named_graphs = request.args.getlist("named-graph-uri")
+    if request.method == "GET":
+        queries = request.args.getlist("query")
+        if request.args.get("update") is not None:
+            service().refuse_update("")
+    else:
+        mimetype = request.mimetype
+        if mimetype == "application/x-www-form-urlencoded":
+            if request.form.get("update") is not None:
+                service().refuse_update("")
+            queries = request.form.getlist("query")
+            default_graphs += request.form.getlist("default-graph-uri")
+            named_graphs += request.form.getlist("named-graph-uri")
+        elif mimetype == "application/sparql-query":
+            charset = request.mimetype_params.get("charset", "utf-8").lower()
+            if charset not in ("utf-8", "utf8"):
+                raise UnsupportedMediaType(f"a query is sent in UTF-8, not {charset}")
+            try:
+                queries = [request.get_data().decode("utf-8")]
+            except UnicodeDecodeError:
+                raise BadRequest("the query is not valid UTF-8") from None
+        elif mimetype == "application/sparql-update":
+            service().refuse_update("")
+        else:
+            raise UnsupportedMediaType(
+                f"POST a query as application/x-www-form-urlencoded (query=…) or application/sparql-query, "
+                f"not {mimetype or 'no Content-Type'}")
+    if len(queries) > 1:
+        raise BadRequest("give exactly one query parameter")
+    return (queries[0] if queries else None), default_graphs, named_graphs
+
+
+def _examples() -> list[dict]:
+    examples = []
+    for path in sorted((shipped("queries") / "examples").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        doc = [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")]
+        examples.append({"name": path.stem, "title": doc[0] if doc else path.stem,
+                         "doc": " ".join(doc[1:]), "query": text})
+    return examples
+
+
+def _service_description(offer: Offer) -> Response:
+    vocab_store = store()
+    text = render_template("service-description.ttl", base=vocab_store.base_uri,
+                           vocabularies=vocab_store.vocabularies().values(),
+                           catalogue=vocab_store.catalogue.graph.value, limits=service().limits)
+    triples = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE))
+    return Response(rdf_bytes(triples, offer), mimetype=offer.media_type)
+
+
+@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def endpoint():
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    try:
+        query, default_graphs, named_graphs = _protocol_request()
+    except QueryRefused as exc:
+        return _error(exc.status, str(exc), "")
+    if query is None:
+        offer = negotiate([HTML, *RDF_OFFERS])
+        if offer is HTML:
+            return html_page("sparql.html", examples=_examples(), query=_examples()[0]["query"] if _examples() else "",
+                             result=None, error=None, limits=service().limits)
+        return _service_description(offer)
+    try:
+        bare = service().check(query)
+        form = _FORM.search(bare)
+        graph_form = bool(form) and form.group(1).upper() in ("CONSTRUCT", "DESCRIBE")
+        offers = ([*RDF_OFFERS, HTML] if graph_form else [*SOLUTION_OFFERS, HTML])
+        offer = negotiate(offers, lenient=True)
+        variant = f"sparql\x1f{query}\x1f{default_graphs}\x1f{named_graphs}\x1f{offer.name}"
+        if request.method == "GET":
+            cached = not_modified(variant)
+            if cached is not None:
+                return cached
+        result = service().run(query, default_graphs or None, named_graphs or None)
+    except QuerySyntaxError as exc:
+        return _error(400, f"syntax error: {exc}", query)
+    except QueryRefused as exc:
+        return _error(exc.status, str(exc), query)
+    except QueryLimitExceeded as exc:
+        return _error(exc.status, str(exc), query)
+    if offer is HTML:
+        response = html_page("sparql.html", examples=_examples(), query=query, result=result, error=None,
+                             limits=service().limits)
+    elif result.kind == "graph":
+        fmt_offer = offer if offer in RDF_OFFERS else RDF_OFFERS[0]
+        response = Response(rdf_bytes(result.triples, fmt_offer), mimetype=fmt_offer.media_type)
+    else:
+        if offer not in SOLUTION_OFFERS:
+            offer = SOLUTION_OFFERS[0]
+        fmt = next(f for f in RESULT_FORMATS if f.name == offer.name)
+        response = Response(serialize_solutions(result, fmt), mimetype=fmt.media_type)
+    response.headers["X-Query-Seconds"] = f"{result.seconds:.6f}"
+    return cacheable(response, variant) if request.method == "GET" else response
+
+
+def _error(status: int, message: str, query: str) -> Response:
+    if request.accept_mimetypes.best == "text/html" and request.method == "GET":
+        response = html_page("sparql.html", examples=_examples(), query=query, result=None, error=message,
+                             limits=service().limits)
+        response.status_code = status
+        return response
+    response = Response(message + "\n", status=status, mimetype="text/plain")
+    response.charset = "utf-8"
+    return response
+
+
+@blueprint.after_app_request
+def cors(response: Response) -> Response:
+    # Read endpoints are open to every origin; there are no credentials to protect.
+    if request.path == "/sparql" or request.method in ("GET", "HEAD"):
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+            response.headers["Access-Control-Max-Age"] = "86400"
+    return response
