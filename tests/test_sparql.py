@@ -86,9 +86,15 @@ def test_post_direct_and_form_and_dataset_parameters(server):
 
 
 def test_default_graph_is_the_union_and_graphs_are_named(server):
-    total = server.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}).json()
-    assert int(total["results"]["bindings"][0]["n"]["value"]) == sum(
-        v["triples"] for v in server.get("/health").json()["vocabularies"].values())
+    def count(query: str) -> int:
+        return int(server.get("/sparql", params={"query": query}).json()["results"]["bindings"][0]["n"]["value"])
+
+    vocabularies = sum(v["triples"] for v in server.get("/health").json()["vocabularies"].values())
+    total = count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert total == count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    catalogue = count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <http://localhost:{server.port}/graph/catalogue> "
+                      "{ ?s ?p ?o } }")
+    assert total == vocabularies + catalogue and 0 < catalogue < 2000
     graphs = server.get("/sparql", params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"}).json()
     names = {b["g"]["value"] for b in graphs["results"]["bindings"]}
     assert len(names) == 17 and f"http://localhost:{server.port}/graph/catalogue" in names

@@ -44,8 +44,9 @@ class Settings:
     default_base_uri: str
     sparql_timeout: float = 10.0
     sparql_max_rows: int = 10_000
-    sparql_slots: int = 4
+    sparql_workers: int = 2
     cache_control: str = "public, max-age=300"
+    read_only: bool = False  # open the store read-only: several server processes may share it
 
     @classmethod
     def load(cls, data_dir: str | os.PathLike | None = None, base_uri: str | None = None,
@@ -57,6 +58,7 @@ class Settings:
             Path(data).resolve(), normalise_base_uri(base) if base else None, default,
             sparql_timeout=_env_number("VOCABSERVER_SPARQL_TIMEOUT", 10.0),
             sparql_max_rows=_env_number("VOCABSERVER_SPARQL_MAX_ROWS", 10_000, int),
-            sparql_slots=_env_number("VOCABSERVER_SPARQL_SLOTS", 4, int),
+            sparql_workers=_env_number("VOCABSERVER_SPARQL_WORKERS", 2, int),
             cache_control=os.environ.get("VOCABSERVER_CACHE_CONTROL") or "public, max-age=300",
+            read_only=os.environ.get("VOCABSERVER_READ_ONLY", "").lower() in ("1", "true", "yes"),
         )

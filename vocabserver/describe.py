@@ -6,7 +6,6 @@ top concepts lists the first ones; the full list is in the dumps and SPARQL).
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -33,45 +32,35 @@ class Description:
         return out
 
 
-def live_graphs(store: VocabStore) -> dict[ox.NamedNode, str]:
-    graphs = {ox.NamedNode(v.graph): v.id for v in store.vocabularies().values()}
-    graphs[store.catalogue.graph] = "catalogue"
-    return graphs
-
-
 def describe(store: VocabStore, iri: str, per_property: int = 1000) -> Description | None:
     subject = ox.NamedNode(iri)
-    live = live_graphs(store)
+    live = store.live_graphs()
     description = Description(iri)
-    counts: Counter = Counter()
-    linked: list[ox.NamedNode] = []
-    seen: set = set()
+    triples = description.triples
+    counts: dict = {}
+    linked: dict = {}  # insertion-ordered set
     for quad in store.store.quads_for_pattern(subject, None, None, None):
         if quad.graph_name not in live:
             continue
-        description.graph = description.graph or quad.graph_name.value
-        key = (quad.predicate, quad.object)
-        if key in seen:
+        if description.graph is None:
+            description.graph = quad.graph_name.value
+        predicate = quad.predicate
+        count = counts[predicate] = counts.get(predicate, 0) + 1
+        if count > per_property:
+            description.truncated[predicate.value] = count - per_property
             continue
-        seen.add(key)
-        counts[quad.predicate.value] += 1
-        if counts[quad.predicate.value] > per_property:
-            description.truncated[quad.predicate.value] = counts[quad.predicate.value] - per_property
-            continue
-        description.triples.append(ox.Triple(quad.subject, quad.predicate, quad.object))
-        if isinstance(quad.object, ox.NamedNode) and quad.object != subject:
-            linked.append(quad.object)
-    if not description.triples:
+        triples.append(quad.triple)
+        if type(quad.object) is ox.NamedNode:
+            linked[quad.object] = None
+    if not triples:
         return None
-    labelled: set = set()
+    linked.pop(subject, None)
     for obj in linked:
-        if obj in labelled:
-            continue
-        labelled.add(obj)
         for prop in LABELS:
-            found = [q for q in store.store.quads_for_pattern(obj, prop, None, None) if q.graph_name in live]
-            for q in found:
-                description.triples.append(ox.Triple(q.subject, q.predicate, q.object))
+            found = [q.triple for q in store.store.quads_for_pattern(obj, prop, None, None) if q.graph_name in live]
             if found:
+                triples.extend(found)
                 break
+    # The same statement may come from two graphs: once is enough.
+    description.triples = list(dict.fromkeys(triples))
     return description

@@ -58,7 +58,7 @@ def to_json(result: QueryResult) -> bytes:
 
 
 def serialize_solutions(result: QueryResult, fmt: ResultFormat) -> bytes:
-    data = to_json(result)
+    data = result.raw_json or to_json(result)
     if fmt.oxigraph == ox.QueryResultsFormat.JSON:
         return data
     parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)

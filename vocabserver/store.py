@@ -74,11 +74,15 @@ class VocabStore:
                  default_base_uri: str = "http://localhost:8080/"):
         """`base_uri` None means "not configured": use the store's own, or the default for a new store."""
         self.path = path
+        self.read_only = read_only
         # One writer per vocabulary at a time; loads of different vocabularies may overlap.
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
         self._cache: dict[str, VocabularyInfo] | None = None
         self._cache_modified = ""
+        self._live: dict[ox.NamedNode, str] = {}
+        # Only this process writes (pyoxigraph's lock), so the stamp is read once and updated by commits.
+        self._modified: str | None = None
         try:
             if path is None:
                 self.store = ox.Store()
@@ -119,15 +123,23 @@ class VocabStore:
         modified = self.modified()
         if self._cache is None or modified != self._cache_modified:
             self._cache = self.catalogue.read(self._catalogue_quads())
+            self._live = {ox.NamedNode(v.graph): v.id for v in self._cache.values()}
+            self._live[self.catalogue.graph] = "catalogue"
             self._cache_modified = modified
         return self._cache
 
+    def live_graphs(self) -> dict[ox.NamedNode, str]:
+        """Committed graphs (vocabularies and catalogue) -> vocabulary id: what readers may see."""
+        self.vocabularies()
+        return self._live
+
     def modified(self) -> str:
         """When the store last changed (xsd:dateTime of the last commit): the base of caches and ETags."""
-        for q in self.store.quads_for_pattern(self.catalogue.root, ox.NamedNode("http://purl.org/dc/terms/modified"),
-                                              None, self.catalogue.graph):
-            return q.object.value
-        return ""
+        if self._modified is None:
+            self._modified = next((q.object.value for q in self.store.quads_for_pattern(
+                self.catalogue.root, ox.NamedNode("http://purl.org/dc/terms/modified"), None,
+                self.catalogue.graph)), "")
+        return self._modified
 
     def info(self, vocab_id: str) -> VocabularyInfo:
         vocabularies = self.vocabularies()
@@ -191,6 +203,7 @@ class VocabStore:
                     dataset=self.catalogue.dataset(item.vocab_id), entry=_ntriples(entry)))
             self.store.update(" ;\n".join(operations))
             self.store.flush()
+            self._modified = None
         finally:
             for lock in reversed(locks):
                 lock.release()
@@ -202,6 +215,7 @@ class VocabStore:
                 "store/remove", graph=self.graph_iri(vocab_id), catalogue=self.catalogue.graph,
                 root=self.catalogue.root, dataset=self.catalogue.dataset(vocab_id), now=now_literal()))
             self.store.flush()
+            self._modified = None
 
     def close(self) -> None:
         if hasattr(self, "store"):

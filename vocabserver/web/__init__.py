@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from ..config import Settings
 from ..resources import shipped
 from ..sparql import Limits, SparqlService
+from ..sparql_pool import EvaluatorPool, snapshot_factory, store_factory
 from ..store import VocabStore
 
 
@@ -15,14 +16,16 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
     """Build the application around an open store (or open the configured one)."""
     settings = settings or Settings.load()
     if store is None:
-        store = VocabStore(settings.data_dir, settings.base_uri, default_base_uri=settings.default_base_uri)
+        store = VocabStore(settings.data_dir, settings.base_uri, read_only=settings.read_only,
+                           default_base_uri=settings.default_base_uri)
     app = Flask("vocabserver", template_folder=str(shipped("templates")), static_folder=None)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.config["VOCABSERVER_CACHE_CONTROL"] = settings.cache_control
     app.extensions["vocabserver.store"] = store
-    app.extensions["vocabserver.sparql"] = SparqlService(
-        store, Limits(settings.sparql_timeout, settings.sparql_max_rows, settings.sparql_slots))
+    limits = Limits(settings.sparql_timeout, settings.sparql_max_rows, settings.sparql_workers)
+    sources = store_factory(store) if store.read_only else snapshot_factory(store)
+    app.extensions["vocabserver.sparql"] = SparqlService(store, EvaluatorPool(limits.workers, sources), limits)
 
     from .health import blueprint as health
     from .linkeddata import blueprint as linkeddata

@@ -16,7 +16,7 @@ from .context import store
 
 
 def _etag(variant: str) -> str:
-    return hashlib.sha1(f"{store().modified()}\x1f{variant}".encode()).hexdigest()[:20]
+    return hashlib.blake2b(f"{store().modified()}\x1f{variant}".encode(), digest_size=10).hexdigest()
 
 
 def _last_modified() -> datetime | None:

@@ -12,6 +12,12 @@ from .context import store
 blueprint = Blueprint("health", __name__)
 
 
+@blueprint.get("/ping")
+def ping():
+    """Liveness only (no store access): also the trivial baseline of the HTTP benchmarks."""
+    return "pong\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 @blueprint.get("/health")
 def health():
     vocab_store = store()

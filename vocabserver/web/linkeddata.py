@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, request, url_for
 from werkzeug.exceptions import NotFound
 
-from ..describe import describe, live_graphs
+from ..describe import describe
 from ..jsonld import CONTEXT
 from ..rdfio import FORMATS, format_by_name
 from .caching import cacheable, not_modified
@@ -135,7 +135,7 @@ def _dump_bytes(name: str, suffix: str) -> bytes:
             _cache.move_to_end(key)
             return _cache[key]
     if name == "all":
-        graphs = list(live_graphs(vocab_store))
+        graphs = list(vocab_store.live_graphs())
         graphs = [g for g in graphs if g != vocab_store.catalogue.graph]
         if suffix in _QUAD_SUFFIXES:
             quads = [q for g in graphs for q in vocab_store.store.quads_for_pattern(None, None, None, g)]

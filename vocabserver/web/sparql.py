@@ -32,12 +32,12 @@ def _protocol_request() -> tuple[str | None, list[str], list[str]]:
     if request.method == "GET":
         queries = request.args.getlist("query")
         if request.args.get("update") is not None:
-            service().refuse_update("")
+            service().refuse_update()
     else:
         mimetype = request.mimetype
         if mimetype == "application/x-www-form-urlencoded":
             if request.form.get("update") is not None:
-                service().refuse_update("")
+                service().refuse_update()
             queries = request.form.getlist("query")
             default_graphs += request.form.getlist("default-graph-uri")
             named_graphs += request.form.getlist("named-graph-uri")
@@ -50,7 +50,7 @@ def _protocol_request() -> tuple[str | None, list[str], list[str]]:
             except UnicodeDecodeError:
                 raise BadRequest("the query is not valid UTF-8") from None
         elif mimetype == "application/sparql-update":
-            service().refuse_update("")
+            service().refuse_update()
         else:
             raise UnsupportedMediaType(
                 f"POST a query as application/x-www-form-urlencoded (query=…) or application/sparql-query, "

@@ -1,0 +1,190 @@
+"""HTTP benchmarks of linked data and SPARQL under gunicorn, beside Oxigraph server, with wrk.
+
+    bash bench/setup.sh                       # wrk (Debian) + gunicorn, oxigraph (PyPI) into .venv
+    .venv/bin/python bench/bench_http.py [--seconds 10] [--workers 2] [--json bench/results-http.json]
+
+Every number is requests/s measured here in one run. Our figures are read as ratios to a trivial
+endpoint (`/ping`) of the same gunicorn configuration; SPARQL is also run on `oxigraph serve-read-only`
+over the same data (N-Quads export of our store) with the same queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+BASE = "http://bench.test/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DENO = "http://data.culture.fr/thesaurus/resource/ark:/67717/T505"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready")
+
+
+def wrk(url_base: str, paths: list[str], headers: dict[str, str], seconds: int, connections: int,
+        work: Path, name: str) -> dict:
+    script = work / f"{name}.lua"
+    lua_paths = ",\n".join(json.dumps(p) for p in paths)
+    lua_headers = "\n".join(f'wrk.headers[{json.dumps(k)}] = {json.dumps(v)}' for k, v in headers.items())
+    script.write_text(f"""
+local paths = {{
+{lua_paths}
+}}
+{lua_headers}
+local i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+""", encoding="utf-8")
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+                          url_base], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}
+    return {"rps": round(rps), "non_2xx": int(errors.group(1)) if errors else 0,
+            "p99_ms": round(float(p99.group(1)) * scale[p99.group(2)], 2) if p99 else None}
+
+
+def sparql_paths(prefix: str, queries: list[str]) -> list[str]:
+    return [f"{prefix}?query={urllib.parse.quote(q)}" for q in queries]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: run bash bench/setup.sh")
+    work = Path(tempfile.mkdtemp(prefix="vocabserver-http-"))
+    procs: list[subprocess.Popen] = []
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOCABSERVER_")}
+    try:
+        store = work / "store"
+        subprocess.run([BIN / "vocabserver", "--data-dir", store, "--base-uri", BASE, "load"], check=True,
+                       env=env, capture_output=True)
+        dump = work / "all.nq"
+        subprocess.run([BIN / "vocabserver", "--data-dir", store, "export", "--format", "ntriples", "-o",
+                        work / "nt"], check=True, env=env, capture_output=True)
+        # Oxigraph gets the same triples, each vocabulary in its own graph, queried as a union.
+        with dump.open("w", encoding="utf-8") as out:
+            for nt in sorted((work / "nt").glob("*.nt")):
+                graph = f"<{BASE}graph/{nt.stem}>"
+                for line in nt.read_text(encoding="utf-8").splitlines():
+                    if line.strip():
+                        out.write(line.rstrip()[:-1].rstrip() + f" {graph} .\n")
+        oxi_dir = work / "oxigraph"
+        subprocess.run([BIN / "oxigraph", "load", "--location", oxi_dir, "--file", dump], check=True,
+                       capture_output=True)
+
+        ours_port, oxi_port = free_port(), free_port()
+        procs.append(subprocess.Popen(
+            [BIN / "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{ours_port}", "--log-level", "warning",
+             "vocabserver.wsgi:app"], cwd=ROOT, env={**env, "VOCABSERVER_READ_ONLY": "1",
+                                                    "VOCABSERVER_DATA_DIR": str(store)}))
+        procs.append(subprocess.Popen(
+            [BIN / "oxigraph", "serve-read-only", "--location", oxi_dir, "--bind", f"127.0.0.1:{oxi_port}",
+             "--union-default-graph"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        ours, oxi = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{oxi_port}"
+        wait_for(ours + "/ping")
+        wait_for(oxi + "/query?query=" + urllib.parse.quote("ASK {}"))
+        # SPARQL worker processes need a moment to start in every gunicorn worker.
+        for _ in range(40):
+            try:
+                with urllib.request.urlopen(ours + "/sparql?query=" + urllib.parse.quote("ASK {}"), timeout=5):
+                    break
+            except OSError:
+                time.sleep(0.5)
+
+        query = f"SELECT ?c WHERE {{ ?c <{SKOS}inScheme> <{DENO}> }}"
+        with urllib.request.urlopen(ours + "/sparql?query=" + urllib.parse.quote(query) + "&format=json") as r:
+            concepts = [b["c"]["value"] for b in json.load(r)["results"]["bindings"]]
+        random.seed(7)
+        sample = random.sample(concepts, 200)
+        paths = ["/" + c[len(BASE):] for c in sample]
+        light = []
+        for c in sample[:100]:
+            light += [f"SELECT ?l WHERE {{ <{c}> <{SKOS}prefLabel> ?l }}",
+                      f"SELECT ?n ?l WHERE {{ <{c}> <{SKOS}narrower> ?n . ?n <{SKOS}prefLabel> ?l }}",
+                      f"SELECT ?b ?l WHERE {{ <{c}> <{SKOS}broader> ?b . ?b <{SKOS}prefLabel> ?l }}",
+                      f"ASK {{ <{c}> a <{SKOS}Concept> }}"]
+        heavy = [
+            f"SELECT ?s (COUNT(?c) AS ?n) WHERE {{ ?c <{SKOS}inScheme> ?s }} GROUP BY ?s",
+            f'SELECT ?c ?l WHERE {{ ?c <{SKOS}prefLabel> ?l FILTER(STRSTARTS(LCASE(STR(?l)), "vase")) }} LIMIT 50',
+            f"SELECT ?c WHERE {{ ?c <{SKOS}broader>+ ?top . ?top <{SKOS}topConceptOf> <{DENO}> }} LIMIT 2000",
+        ]
+        describe = [f"DESCRIBE <{c}>" for c in sample]
+        json_accept = {"Accept": "application/sparql-results+json"}
+        runs = {
+            "ping": (ours, ["/ping"], {}),
+            "concept_turtle": (ours, [p + ".ttl" for p in paths], {}),
+            "concept_jsonld": (ours, [p + ".jsonld" for p in paths], {}),
+            "sparql_light": (ours, sparql_paths("/sparql", light), json_accept),
+            "sparql_heavy": (ours, sparql_paths("/sparql", heavy), json_accept),
+            "oxigraph_concept_describe": (oxi, sparql_paths("/query", describe), {"Accept": "text/turtle"}),
+            "oxigraph_sparql_light": (oxi, sparql_paths("/query", light), json_accept),
+            "oxigraph_sparql_heavy": (oxi, sparql_paths("/query", heavy), json_accept),
+        }
+        results: dict = {"workers": args.workers, "connections": args.connections, "seconds": args.seconds,
+                         "triples": sum(1 for _ in dump.open(encoding="utf-8"))}
+        for name, (url, plist, headers) in runs.items():
+            results[name] = wrk(url, plist, headers, args.seconds, args.connections, work, name)
+            print(name, results[name], flush=True)
+        ping = results["ping"]["rps"]
+        results["ratios"] = {
+            "concept_turtle_vs_ping": round(results["concept_turtle"]["rps"] / ping, 3),
+            "concept_jsonld_vs_ping": round(results["concept_jsonld"]["rps"] / ping, 3),
+            "sparql_light_vs_ping": round(results["sparql_light"]["rps"] / ping, 3),
+            "sparql_heavy_vs_oxigraph": round(results["sparql_heavy"]["rps"] / results["oxigraph_sparql_heavy"]["rps"], 3),
+            "sparql_light_vs_oxigraph": round(results["sparql_light"]["rps"] / results["oxigraph_sparql_light"]["rps"], 3),
+        }
+    finally:
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    text = json.dumps(results, indent=1)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

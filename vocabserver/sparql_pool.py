@@ -1,0 +1,219 @@
+"""SPARQL evaluation in worker processes, so that a runaway query can really be stopped.
+
+pyoxigraph 0.5 cannot cancel a query once it is evaluating (an ORDER BY or a
+COUNT over a huge join computes long before its first row). Each query
+therefore runs in one of a few worker processes; at the deadline the worker
+is killed and replaced, and the CPU it used is given back.
+
+A worker reads either a snapshot of the store (N-Quads written by the server
+when it starts, and again after every commit, loaded into the worker's
+in-memory store), or, in read-only deployments where nothing writes, the
+store directory itself opened read-only.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import queue
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str  # "snapshot" (N-Quads file) or "store" (directory opened read-only)
+    path: str
+    generation: str  # the store's modified stamp this source reflects
+
+
+def _worker_main(conn, source: Source) -> None:  # runs in the child process
+    import pyoxigraph as ox
+
+    from .sparql import QueryResult
+    from .sparql_results import to_json
+
+    if source.kind == "store":
+        store = ox.Store.read_only(source.path)
+    else:
+        store = ox.Store()
+        store.bulk_load(path=source.path, format=ox.RdfFormat.N_QUADS)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return  # the server went away
+        if message is None:
+            return
+        query, default_graphs, named_graphs, max_rows = message
+        kwargs = {}
+        if default_graphs == "union":
+            # Faster than listing the graphs (4x on property paths); workers hold only live graphs.
+            kwargs["use_default_graph_as_union"] = True
+        elif default_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs] or ox.DefaultGraph()
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        started = time.perf_counter()
+        try:
+            results = store.query(query, **kwargs)
+            if isinstance(results, ox.QueryBoolean):
+                reply = ("ask", bool(results))
+            elif isinstance(results, ox.QuerySolutions):
+                names = [v.value for v in results.variables]
+                rows = []
+                for solution in results:
+                    if len(rows) == max_rows:  # one more than allowed: the cap is exceeded
+                        reply = ("cap", max_rows)
+                        break
+                    rows.append([solution[i] for i in range(len(names))])
+                else:
+                    reply = ("select", to_json(QueryResult("select", variables=names, rows=rows)))
+            else:
+                triples = []
+                for triple in results:
+                    if len(triples) == max_rows:
+                        reply = ("cap", max_rows)
+                        break
+                    triples.append(triple)
+                else:
+                    reply = ("graph", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        except SyntaxError as exc:
+            reply = ("syntax", str(exc))
+        except Exception as exc:  # a store error must not kill the worker silently
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        conn.send((*reply, time.perf_counter() - started))
+
+
+class _Worker:
+    def __init__(self, context, source: Source):
+        self.source = source
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, source), daemon=True,
+                                       name="vocabserver-sparql")
+        self.process.start()
+        child.close()
+
+    def wait_ready(self, timeout: float) -> bool:
+        if self.conn.poll(timeout):
+            try:
+                return self.conn.recv()[0] == "ready"
+            except (EOFError, OSError):
+                return False
+        return False
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class EvaluatorPool:
+    """`size` worker processes; a query borrows one, a time-out kills it and a new one takes its place."""
+
+    def __init__(self, size: int, source_factory, startup_timeout: float = 120.0):
+        self._context = mp.get_context("spawn")  # fork would copy the server's threads and open store
+        self._source_factory = source_factory
+        self._startup_timeout = startup_timeout
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._source = source_factory()
+        self._closed = False
+        for _ in range(size):
+            self._spawn()
+
+    @property
+    def source(self) -> Source:
+        return self._source
+
+    def _spawn(self) -> None:
+        def start():
+            source = self._source
+            worker = _Worker(self._context, source)
+            if worker.wait_ready(self._startup_timeout) and not self._closed:
+                self._idle.put(worker)
+            else:
+                log.error("a SPARQL worker failed to start")
+                worker.kill()
+                if not self._closed:
+                    time.sleep(1)
+                    self._spawn()
+
+        threading.Thread(target=start, daemon=True, name="sparql-spawn").start()
+
+    def refresh(self, generation: str) -> None:
+        """After a commit: new source; workers built on the old one are replaced as they come back."""
+        with self._lock:
+            if generation != self._source.generation:
+                old = self._source
+                self._source = self._source_factory()
+                if old.kind == "snapshot":
+                    threading.Timer(600, lambda: Path(old.path).unlink(missing_ok=True)).start()
+
+    def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float):
+        """(kind, payload, seconds) with kind "select" (SPARQL JSON bytes), "ask" (bool), "graph"
+        (N-Triples bytes), "syntax" or "error" (message), "cap" (the row cap); or ("timeout",), ("busy",)."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, deadline - time.perf_counter()))
+            except queue.Empty:
+                return ("busy",)
+            if worker.source.generation != self._source.generation or not worker.process.is_alive():
+                worker.kill()
+                self._spawn()
+                continue
+            break
+        try:
+            worker.conn.send((query, default_graphs, named_graphs, max_rows))
+            if worker.conn.poll(max(0.0, deadline - time.perf_counter())):
+                reply = worker.conn.recv()
+                self._idle.put(worker)
+                return reply
+        except (EOFError, OSError, BrokenPipeError):
+            log.warning("a SPARQL worker died during a query")
+        worker.kill()  # time is up (or it died): stop the evaluation for real
+        self._spawn()
+        return ("timeout",)
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                break
+
+
+def snapshot_factory(store, folder: Path | None = None):
+    """A source factory writing the store's live graphs as N-Quads for the workers to load."""
+    folder = folder or Path(tempfile.mkdtemp(prefix="vocabserver-sparql-"))
+
+    def make() -> Source:
+        generation = store.modified()
+        path = folder / f"snapshot-{abs(hash(generation)):x}.nq"
+        import pyoxigraph as ox
+
+        graphs = [ox.NamedNode(v.graph) for v in store.vocabularies().values()] + [store.catalogue.graph]
+        with path.open("wb") as out:
+            for graph in graphs:
+                ox.serialize((q for q in store.store.quads_for_pattern(None, None, None, graph)), out,
+                             format=ox.RdfFormat.N_QUADS)
+        return Source("snapshot", str(path), generation)
+
+    return make
+
+
+def store_factory(store):
+    def make() -> Source:
+        return Source("store", str(store.path), store.modified())
+
+    return make
