@@ -52,3 +52,48 @@ def test_a_loaded_third_party_vocabulary_is_served(tmp_path):
         assert set(vocabularies) == {"gene", "frantiq"} and vocabularies["frantiq"]["concepts"] == 27
     finally:
         server.stop()
+
+
+def test_several_gunicorn_workers_share_a_read_only_store(tmp_path):
+    """The multi-process deployment: `vocabserver load`, then gunicorn workers opening the store read-only."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import requests
+
+    from .conftest import ROOT, free_port
+
+    data_dir = tmp_path / "store"
+    assert cli("load", "--bundled", "gene", "--bundled", "insc", data_dir=data_dir,
+               base_uri="http://vocab.test/").returncode == 0
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("VOCABSERVER_")},
+           "VOCABSERVER_READ_ONLY": "1", "VOCABSERVER_DATA_DIR": str(data_dir)}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen([gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "vocabserver.wsgi:app"], cwd=ROOT,
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if requests.get(url + "/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.time() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        for _ in range(10):  # both workers answer
+            assert set(requests.get(url + "/health", timeout=10).json()["vocabularies"]) == {"gene", "insc"}
+        answer = None
+        while answer is None or answer.status_code == 503:  # SPARQL workers may still be starting
+            answer = requests.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+            assert time.time() < deadline + 60
+        assert answer.json()["boolean"] is True
+        assert requests.get(url + "/insc", headers={"Accept": "text/turtle"}, timeout=10).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

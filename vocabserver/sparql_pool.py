@@ -125,14 +125,15 @@ class EvaluatorPool:
         self._startup_timeout = startup_timeout
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
-        self._source = source_factory()
         self._closed = False
-        for _ in range(size):
-            self._spawn()
+        self._source: Source | None = None
+        # Writing the snapshot takes about a second at bundled size: off the start-up path.
+        def first_start():
+            self._source = source_factory()
+            for _ in range(size):
+                self._spawn()
 
-    @property
-    def source(self) -> Source:
-        return self._source
+        threading.Thread(target=first_start, daemon=True, name="sparql-source").start()
 
     def _spawn(self) -> None:
         def start():
@@ -152,7 +153,7 @@ class EvaluatorPool:
     def refresh(self, generation: str) -> None:
         """After a commit: new source; workers built on the old one are replaced as they come back."""
         with self._lock:
-            if generation != self._source.generation:
+            if self._source is not None and generation != self._source.generation:
                 old = self._source
                 self._source = self._source_factory()
                 if old.kind == "snapshot":
