@@ -69,7 +69,9 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.process.stdout.read()}")
             try:
-                if requests.get(self.url + "/health", timeout=2).status_code == 200:
+                response = requests.get(self.url + "/health", timeout=2)
+                # Ready for the tests once the SPARQL worker processes have loaded the store too.
+                if response.status_code == 200 and response.json()["sparql"]["ready"] > 0:
                     return time.perf_counter() - self.started
             except requests.ConnectionError:
                 time.sleep(0.1)

@@ -133,6 +133,9 @@ class SparqlService:
             raise QueryLimitExceeded(f"more than {cap} results: add a LIMIT (the row cap is {cap})", 400)
         if kind == "timeout":
             raise QueryLimitExceeded(f"query exceeded the time limit of {self.limits.timeout:g} s", 503)
+        if kind == "starting":
+            raise QueryLimitExceeded("the SPARQL workers are starting (they load the store): retry in a few "
+                                     "seconds", 503)
         if kind == "busy":
             raise QueryLimitExceeded("all query workers are busy with long queries; try again shortly", 503)
         raise QueryLimitExceeded(f"the query failed: {reply[1]}", 500)

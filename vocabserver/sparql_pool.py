@@ -126,6 +126,8 @@ class EvaluatorPool:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._closed = False
+        self.size = size
+        self.ready = 0  # workers started and not killed
         self._source: Source | None = None
         # Writing the snapshot takes about a second at bundled size: off the start-up path.
         def first_start():
@@ -140,6 +142,8 @@ class EvaluatorPool:
             source = self._source
             worker = _Worker(self._context, source)
             if worker.wait_ready(self._startup_timeout) and not self._closed:
+                with self._lock:
+                    self.ready += 1
                 self._idle.put(worker)
             else:
                 log.error("a SPARQL worker failed to start")
@@ -167,10 +171,9 @@ class EvaluatorPool:
             try:
                 worker = self._idle.get(timeout=max(0.0, deadline - time.perf_counter()))
             except queue.Empty:
-                return ("busy",)
+                return ("busy",) if self.ready else ("starting",)
             if worker.source.generation != self._source.generation or not worker.process.is_alive():
-                worker.kill()
-                self._spawn()
+                self._retire(worker)
                 continue
             break
         try:
@@ -181,9 +184,14 @@ class EvaluatorPool:
                 return reply
         except (EOFError, OSError, BrokenPipeError):
             log.warning("a SPARQL worker died during a query")
-        worker.kill()  # time is up (or it died): stop the evaluation for real
-        self._spawn()
+        self._retire(worker)  # time is up (or it died): stop the evaluation for real
         return ("timeout",)
+
+    def _retire(self, worker: _Worker) -> None:
+        with self._lock:
+            self.ready -= 1
+        worker.kill()
+        self._spawn()
 
     def close(self) -> None:
         self._closed = True

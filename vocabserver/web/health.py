@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from ..queries import query
 from .context import store
@@ -21,6 +21,7 @@ def ping():
 @blueprint.get("/health")
 def health():
     vocab_store = store()
+    pool = current_app.extensions["vocabserver.sparql"].pool
     started = time.perf_counter()
     try:
         reachable = bool(vocab_store.query(query("health/ping")))
@@ -36,6 +37,7 @@ def health():
             "answered_in_ms": round((time.perf_counter() - started) * 1000, 3),
         },
         "base_uri": vocab_store.base_uri,
+        "sparql": {"workers": pool.size, "ready": pool.ready},
         "vocabularies": {
             vocab_id: {
                 "concepts": info.concepts,

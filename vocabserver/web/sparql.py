@@ -110,7 +110,10 @@ def endpoint():
     except QueryRefused as exc:
         return _error(exc.status, str(exc), query)
     except QueryLimitExceeded as exc:
-        return _error(exc.status, str(exc), query)
+        response = _error(exc.status, str(exc), query)
+        if exc.status == 503:
+            response.headers["Retry-After"] = "2"
+        return response
     if offer is HTML:
         response = html_page("sparql.html", examples=_examples(), query=query, result=result, error=None,
                              limits=service().limits)
