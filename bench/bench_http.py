@@ -3,7 +3,8 @@
     bash bench/setup.sh                       # wrk (Debian) + gunicorn, oxigraph (PyPI) into .venv
     .venv/bin/python bench/bench_http.py [--seconds 10] [--workers 2] [--json bench/results-http.json]
 
-Every number is requests/s measured here in one run. Our figures are read as ratios to a trivial
+Every number is requests/s measured here in one run. Two configurations of ours: SPARQL in worker
+processes (the default, VOCABSERVER_SPARQL_ISOLATION=process) and in threads (=thread). Our figures are read as ratios to a trivial
 endpoint (`/ping`) of the same gunicorn configuration; SPARQL is also run on `oxigraph serve-read-only`
 over the same data (N-Quads export of our store) with the same queries.
 """
@@ -110,17 +111,21 @@ def main() -> None:
         subprocess.run([BIN / "oxigraph", "load", "--location", oxi_dir, "--file", dump], check=True,
                        capture_output=True)
 
-        ours_port, oxi_port = free_port(), free_port()
-        procs.append(subprocess.Popen(
-            [BIN / "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{ours_port}", "--log-level", "warning",
-             "vocabserver.wsgi:app"], cwd=ROOT, env={**env, "VOCABSERVER_READ_ONLY": "1",
-                                                    "VOCABSERVER_DATA_DIR": str(store)}))
+        ours_port, thread_port, oxi_port = free_port(), free_port(), free_port()
+        for port, isolation in ((ours_port, "process"), (thread_port, "thread")):
+            procs.append(subprocess.Popen(
+                [BIN / "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                 "vocabserver.wsgi:app"], cwd=ROOT, env={**env, "VOCABSERVER_READ_ONLY": "1",
+                                                        "VOCABSERVER_DATA_DIR": str(store),
+                                                        "VOCABSERVER_SPARQL_ISOLATION": isolation}))
         procs.append(subprocess.Popen(
             [BIN / "oxigraph", "serve-read-only", "--location", oxi_dir, "--bind", f"127.0.0.1:{oxi_port}",
              "--union-default-graph"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         ours, oxi = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{oxi_port}"
+        threaded = f"http://127.0.0.1:{thread_port}"
         wait_for(ours + "/ping")
+        wait_for(threaded + "/ping")
         wait_for(oxi + "/query?query=" + urllib.parse.quote("ASK {}"))
         # SPARQL worker processes need a moment to start in every gunicorn worker.
         for _ in range(40):
@@ -155,6 +160,9 @@ def main() -> None:
             "concept_jsonld": (ours, [p + ".jsonld" for p in paths], {}),
             "sparql_light": (ours, sparql_paths("/sparql", light), json_accept),
             "sparql_heavy": (ours, sparql_paths("/sparql", heavy), json_accept),
+            "thread_ping": (threaded, ["/ping"], {}),
+            "thread_sparql_light": (threaded, sparql_paths("/sparql", light), json_accept),
+            "thread_sparql_heavy": (threaded, sparql_paths("/sparql", heavy), json_accept),
             "oxigraph_concept_describe": (oxi, sparql_paths("/query", describe), {"Accept": "text/turtle"}),
             "oxigraph_sparql_light": (oxi, sparql_paths("/query", light), json_accept),
             "oxigraph_sparql_heavy": (oxi, sparql_paths("/query", heavy), json_accept),
@@ -171,6 +179,9 @@ def main() -> None:
             "sparql_light_vs_ping": round(results["sparql_light"]["rps"] / ping, 3),
             "sparql_heavy_vs_oxigraph": round(results["sparql_heavy"]["rps"] / results["oxigraph_sparql_heavy"]["rps"], 3),
             "sparql_light_vs_oxigraph": round(results["sparql_light"]["rps"] / results["oxigraph_sparql_light"]["rps"], 3),
+            "thread_sparql_light_vs_ping": round(results["thread_sparql_light"]["rps"] / results["thread_ping"]["rps"], 3),
+            "thread_sparql_heavy_vs_oxigraph": round(
+                results["thread_sparql_heavy"]["rps"] / results["oxigraph_sparql_heavy"]["rps"], 3),
         }
     finally:
         for proc in procs:

@@ -153,10 +153,11 @@ def test_get_results_are_cacheable(server):
     assert again.status_code == 304
 
 
-@pytest.fixture(scope="module")
-def strict_server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["process", "thread"])
+def strict_server(request, tmp_path_factory):
     srv = Server(tmp_path_factory.mktemp("strict") / "store",
-                 env={"VOCABSERVER_SPARQL_TIMEOUT": "2", "VOCABSERVER_SPARQL_MAX_ROWS": "1000"})
+                 env={"VOCABSERVER_SPARQL_TIMEOUT": "2", "VOCABSERVER_SPARQL_MAX_ROWS": "1000",
+                      "VOCABSERVER_SPARQL_ISOLATION": request.param})
     yield srv
     srv.stop()
 

@@ -37,6 +37,13 @@ def _env_number(name: str, default: float, kind=float):
     return value
 
 
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name) or choices[0]
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -47,6 +54,7 @@ class Settings:
     sparql_workers: int = 2
     cache_control: str = "public, max-age=300"
     read_only: bool = False  # open the store read-only: several server processes may share it
+    sparql_isolation: str = "process"  # or "thread": faster, but a runaway query keeps a CPU until it ends
 
     @classmethod
     def load(cls, data_dir: str | os.PathLike | None = None, base_uri: str | None = None,
@@ -61,4 +69,5 @@ class Settings:
             sparql_workers=_env_number("VOCABSERVER_SPARQL_WORKERS", 2, int),
             cache_control=os.environ.get("VOCABSERVER_CACHE_CONTROL") or "public, max-age=300",
             read_only=os.environ.get("VOCABSERVER_READ_ONLY", "").lower() in ("1", "true", "yes"),
+            sparql_isolation=_choice("VOCABSERVER_SPARQL_ISOLATION", ("process", "thread")),
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .sparql_pool import EvaluatorPool
+from .sparql_pool import EvaluatorPool, ThreadEvaluator
 from .store import VocabStore
 
 
@@ -83,7 +83,7 @@ def skeleton(query: str) -> str:
 
 
 class SparqlService:
-    def __init__(self, store: VocabStore, pool: EvaluatorPool, limits: Limits | None = None):
+    def __init__(self, store: VocabStore, pool: EvaluatorPool | ThreadEvaluator, limits: Limits | None = None):
         self.store = store
         self.pool = pool
         self.limits = limits or Limits()

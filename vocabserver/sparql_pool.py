@@ -20,6 +20,8 @@ import queue
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,11 +35,57 @@ class Source:
     generation: str  # the store's modified stamp this source reflects
 
 
-def _worker_main(conn, source: Source) -> None:  # runs in the child process
+def run_query(store, message: tuple, deadline: float | None = None) -> tuple:
+    """Evaluate one query message; the reply tuple that `evaluate` documents.
+
+    Rows are pulled one by one: the row cap is enforced, and with a deadline
+    (thread mode) a streaming evaluation stops there.
+    """
     import pyoxigraph as ox
 
     from .sparql import QueryResult
     from .sparql_results import to_json
+
+    query, default_graphs, named_graphs, max_rows = message
+    kwargs = {}
+    if default_graphs == "union":
+        # Faster than listing the graphs (4x on property paths); workers hold only live graphs.
+        kwargs["use_default_graph_as_union"] = True
+    elif default_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs] or ox.DefaultGraph()
+    if named_graphs is not None:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    started = time.perf_counter()
+    try:
+        results = store.query(query, **kwargs)
+        if isinstance(results, ox.QueryBoolean):
+            reply = ("ask", bool(results))
+        else:
+            is_select = isinstance(results, ox.QuerySolutions)
+            names = [v.value for v in results.variables] if is_select else []
+            items: list = []
+            reply = None
+            for item in results:
+                if len(items) == max_rows:  # one more than allowed: the cap is exceeded
+                    reply = ("cap", max_rows)
+                    break
+                if deadline is not None and time.perf_counter() > deadline:
+                    reply = ("timeout",)
+                    break
+                items.append([item[i] for i in range(len(names))] if is_select else item)
+            if reply is None and is_select:
+                reply = ("select", to_json(QueryResult("select", variables=names, rows=items)))
+            elif reply is None:
+                reply = ("graph", ox.serialize(items, format=ox.RdfFormat.N_TRIPLES))
+    except SyntaxError as exc:
+        reply = ("syntax", str(exc))
+    except Exception as exc:  # a store error must not kill the worker silently
+        reply = ("error", f"{type(exc).__name__}: {exc}")
+    return reply if reply[0] == "timeout" else (*reply, time.perf_counter() - started)
+
+
+def _worker_main(conn, source: Source) -> None:  # runs in the child process
+    import pyoxigraph as ox
 
     if source.kind == "store":
         store = ox.Store.read_only(source.path)
@@ -52,44 +100,7 @@ def _worker_main(conn, source: Source) -> None:  # runs in the child process
             return  # the server went away
         if message is None:
             return
-        query, default_graphs, named_graphs, max_rows = message
-        kwargs = {}
-        if default_graphs == "union":
-            # Faster than listing the graphs (4x on property paths); workers hold only live graphs.
-            kwargs["use_default_graph_as_union"] = True
-        elif default_graphs is not None:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs] or ox.DefaultGraph()
-        if named_graphs is not None:
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        started = time.perf_counter()
-        try:
-            results = store.query(query, **kwargs)
-            if isinstance(results, ox.QueryBoolean):
-                reply = ("ask", bool(results))
-            elif isinstance(results, ox.QuerySolutions):
-                names = [v.value for v in results.variables]
-                rows = []
-                for solution in results:
-                    if len(rows) == max_rows:  # one more than allowed: the cap is exceeded
-                        reply = ("cap", max_rows)
-                        break
-                    rows.append([solution[i] for i in range(len(names))])
-                else:
-                    reply = ("select", to_json(QueryResult("select", variables=names, rows=rows)))
-            else:
-                triples = []
-                for triple in results:
-                    if len(triples) == max_rows:
-                        reply = ("cap", max_rows)
-                        break
-                    triples.append(triple)
-                else:
-                    reply = ("graph", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
-        except SyntaxError as exc:
-            reply = ("syntax", str(exc))
-        except Exception as exc:  # a store error must not kill the worker silently
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        conn.send((*reply, time.perf_counter() - started))
+        conn.send(run_query(store, message))
 
 
 class _Worker:
@@ -226,3 +237,41 @@ def store_factory(store):
         return Source("store", str(store.path), store.modified())
 
     return make
+
+
+class ThreadEvaluator:
+    """Evaluation in threads of the server process (VOCABSERVER_SPARQL_ISOLATION=thread).
+
+    Faster (no process hop) but weaker: a query that computes long before its
+    first row is answered 503 at the deadline yet keeps its thread, and a CPU,
+    until it ends; when every thread is held so, SPARQL answers "busy".
+    Other requests are never blocked (pyoxigraph releases the GIL).
+    """
+
+    def __init__(self, size: int, store):
+        self.size = self.ready = size
+        self._store = store
+        self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sparql")
+        self._slots = threading.BoundedSemaphore(size)
+
+    def refresh(self, generation: str) -> None:
+        pass  # reads the live store itself
+
+    def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float):
+        if default_graphs == "union" and not self._store.read_only:
+            # The writable store may hold staging graphs: list the live ones instead of the union.
+            default_graphs = [v.graph for v in self._store.vocabularies().values()] + [
+                self._store.catalogue.graph.value]
+        if not self._slots.acquire(timeout=min(timeout, 1.0)):
+            return ("busy",)
+        deadline = time.perf_counter() + timeout
+        future = self._threads.submit(run_query, self._store.store, (query, default_graphs, named_graphs, max_rows),
+                                      deadline)
+        future.add_done_callback(lambda _: self._slots.release())
+        try:
+            return future.result(timeout=timeout + 0.05)
+        except FutureTimeout:
+            return ("timeout",)
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)

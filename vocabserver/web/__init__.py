@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 from ..config import Settings
 from ..resources import shipped
 from ..sparql import Limits, SparqlService
-from ..sparql_pool import EvaluatorPool, snapshot_factory, store_factory
+from ..sparql_pool import EvaluatorPool, ThreadEvaluator, snapshot_factory, store_factory
 from ..store import VocabStore
 
 
@@ -24,8 +24,11 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
     app.config["VOCABSERVER_CACHE_CONTROL"] = settings.cache_control
     app.extensions["vocabserver.store"] = store
     limits = Limits(settings.sparql_timeout, settings.sparql_max_rows, settings.sparql_workers)
-    sources = store_factory(store) if store.read_only else snapshot_factory(store)
-    app.extensions["vocabserver.sparql"] = SparqlService(store, EvaluatorPool(limits.workers, sources), limits)
+    if settings.sparql_isolation == "thread":
+        evaluator = ThreadEvaluator(limits.workers, store)
+    else:
+        evaluator = EvaluatorPool(limits.workers, store_factory(store) if store.read_only else snapshot_factory(store))
+    app.extensions["vocabserver.sparql"] = SparqlService(store, evaluator, limits)
 
     from .health import blueprint as health
     from .linkeddata import blueprint as linkeddata
