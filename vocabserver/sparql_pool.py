@@ -35,16 +35,46 @@ class Source:
     generation: str  # the store's modified stamp this source reflects
 
 
-def run_query(store, message: tuple, deadline: float | None = None) -> tuple:
-    """Evaluate one query message; the reply tuple that `evaluate` documents.
+class _Stop(Exception):
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
 
-    Rows are pulled one by one: the row cap is enforced, and with a deadline
-    (thread mode) a streaming evaluation stops there.
+
+class _LineWriter:
+    """Receives pyoxigraph's serialization (TSV or N-Triples: one result a line) and stops it at the
+    row cap or the deadline by raising from write()."""
+
+    def __init__(self, max_lines: int, deadline: float | None):
+        self.chunks: list[bytes] = []
+        self.lines = 0
+        self.max_lines, self.deadline = max_lines, deadline
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.chunks.append(data)
+        self.lines += data.count(b"\n")
+        if self.lines > self.max_lines:
+            raise _Stop("cap")
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            raise _Stop("timeout")
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def value(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def run_query(store, message: tuple, deadline: float | None = None) -> tuple:
+    """Evaluate one query message; the reply tuple that `EvaluatorPool.evaluate` documents.
+
+    pyoxigraph writes the results itself (TSV for solutions, N-Triples for graphs: one result a line)
+    into a writer that counts lines, which enforces the row cap and, in thread mode, the deadline
+    without a Python loop over rows. Solutions are then turned into SPARQL JSON, still by pyoxigraph.
     """
     import pyoxigraph as ox
-
-    from .sparql import QueryResult
-    from .sparql_results import to_json
 
     query, default_graphs, named_graphs, max_rows = message
     kwargs = {}
@@ -60,23 +90,17 @@ def run_query(store, message: tuple, deadline: float | None = None) -> tuple:
         results = store.query(query, **kwargs)
         if isinstance(results, ox.QueryBoolean):
             reply = ("ask", bool(results))
+        elif isinstance(results, ox.QuerySolutions):
+            writer = _LineWriter(max_rows + 1, deadline)  # + the header line
+            results.serialize(writer, format=ox.QueryResultsFormat.TSV)
+            parsed = ox.parse_query_results(writer.value(), format=ox.QueryResultsFormat.TSV)
+            reply = ("select", parsed.serialize(format=ox.QueryResultsFormat.JSON))
         else:
-            is_select = isinstance(results, ox.QuerySolutions)
-            names = [v.value for v in results.variables] if is_select else []
-            items: list = []
-            reply = None
-            for item in results:
-                if len(items) == max_rows:  # one more than allowed: the cap is exceeded
-                    reply = ("cap", max_rows)
-                    break
-                if deadline is not None and time.perf_counter() > deadline:
-                    reply = ("timeout",)
-                    break
-                items.append([item[i] for i in range(len(names))] if is_select else item)
-            if reply is None and is_select:
-                reply = ("select", to_json(QueryResult("select", variables=names, rows=items)))
-            elif reply is None:
-                reply = ("graph", ox.serialize(items, format=ox.RdfFormat.N_TRIPLES))
+            writer = _LineWriter(max_rows, deadline)
+            results.serialize(writer, format=ox.RdfFormat.N_TRIPLES)
+            reply = ("graph", writer.value())
+    except _Stop as stop:
+        reply = ("cap", max_rows) if stop.kind == "cap" else ("timeout",)
     except SyntaxError as exc:
         reply = ("syntax", str(exc))
     except Exception as exc:  # a store error must not kill the worker silently
