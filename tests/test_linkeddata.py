@@ -145,3 +145,27 @@ def test_cors_on_read_endpoints(server, deno_concept):
         "Origin": "http://example.org", "Access-Control-Request-Method": "POST"}, timeout=10)
     assert preflight.headers["Access-Control-Allow-Origin"] == "*" and "POST" in preflight.headers[
         "Access-Control-Allow-Methods"]
+
+
+def test_labels_are_escaped_in_html(tmp_path):
+    from .conftest import Server, cli
+
+    data_dir = tmp_path / "store"
+    source = tmp_path / "xss.ttl"
+    source.write_text('@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n'
+                      '<s> a skos:ConceptScheme ; skos:prefLabel "Sch&eacute;ma"@fr .\n'
+                      '<c> a skos:Concept ; skos:inScheme <s> ; skos:topConceptOf <s> ;\n'
+                      '  skos:prefLabel "<script>alert(1)</script>"@fr ; skos:definition "a \\"quoted\\" <b>note</b>"@fr .\n',
+                      encoding="utf-8")
+    assert cli("load", "--as", "xss", str(source), data_dir=data_dir, base_uri="").returncode == 0
+    server = Server(data_dir)
+    try:
+        page = server.get("/xss/c", headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        assert "<script" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+        assert "&lt;b&gt;note&lt;/b&gt;" in page.text
+        sparql = server.get("/sparql", params={"query": "SELECT ?l WHERE { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }",
+                                               "format": "html"})
+        assert "<script" not in sparql.text.split("<h2>Résultat")[1]
+    finally:
+        server.stop()
