@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import free_port, report  # noqa: E402
 from vocabserver.build.run import build_all  # noqa: E402
 from vocabserver.loading import bundled_files, load_bundled  # noqa: E402
 from vocabserver.store import VocabStore  # noqa: E402
@@ -59,11 +59,6 @@ def open_store(path: Path) -> None:
     assert len(store.vocabularies()) == 16
     store.close()
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def serve_ready(path: Path) -> float:
@@ -121,10 +116,7 @@ def main() -> None:
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    text = json.dumps(results, indent=1)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
+    report(results, args.json)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from typing import IO, Iterable
 import pyoxigraph as ox
 
 from .catalogue import VOID, Catalogue, VocabularyInfo, now_literal
+from .namespaces import SKOS_PREFIXES
 from .queries import render
 from .rdfio import RdfFormatInfo
 
@@ -152,12 +153,9 @@ class VocabStore:
 
     def export(self, vocab_id: str, fmt: RdfFormatInfo, output: IO[bytes] | None = None) -> bytes | None:
         info = self.info(vocab_id)
-        prefixes = {"skos": "http://www.w3.org/2004/02/skos/core#", "dct": "http://purl.org/dc/terms/",
-                    "xsd": "http://www.w3.org/2001/XMLSchema#", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-                    "owl": "http://www.w3.org/2002/07/owl#"}
         kwargs = {"format": fmt.oxigraph, "from_graph": ox.NamedNode(info.graph)}
         if fmt.oxigraph in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML, ox.RdfFormat.TRIG):
-            kwargs["prefixes"] = prefixes
+            kwargs["prefixes"] = SKOS_PREFIXES
         return self.store.dump(output, **kwargs)
 
     # -- writing ----------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Response, render_template
 
-from ..jsonld import PREFIXES, to_jsonld
+from ..jsonld import to_jsonld
+from ..namespaces import PREFIXES
 from ..rdfio import format_by_name
 from .context import store
 from .negotiation import Offer
