@@ -21,7 +21,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from werkzeug.exceptions import NotFound
 
 from ..describe import describe
-from ..jsonld import CONTEXT
+from ..jsonld import CONTEXT, to_jsonld
 from ..rdfio import FORMATS, format_by_name
 from .caching import cacheable, not_modified
 from .context import store
@@ -161,8 +161,6 @@ def _dump_bytes(name: str, suffix: str) -> bytes:
 
 
 def _triples_bytes(triples, suffix: str) -> bytes:
-    from ..jsonld import to_jsonld
-
     if suffix == "jsonld":
         return to_jsonld(triples)
     fmt = format_by_name(suffix)

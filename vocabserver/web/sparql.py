@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
@@ -60,14 +61,16 @@ def _protocol_request() -> tuple[str | None, list[str], list[str]]:
     return (queries[0] if queries else None), default_graphs, named_graphs
 
 
-def _examples() -> list[dict]:
+@lru_cache(maxsize=1)
+def _examples() -> tuple[dict, ...]:
+    """The documented example queries of queries/examples/ (shipped files: read once)."""
     examples = []
     for path in sorted((shipped("queries") / "examples").glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         doc = [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")]
         examples.append({"name": path.stem, "title": doc[0] if doc else path.stem,
                          "doc": " ".join(doc[1:]), "query": text})
-    return examples
+    return tuple(examples)
 
 
 def _service_description(offer: Offer) -> Response:
@@ -90,7 +93,8 @@ def endpoint():
     if query is None:
         offer = negotiate([HTML, *RDF_OFFERS])
         if offer is HTML:
-            return html_page("sparql.html", examples=_examples(), query=_examples()[0]["query"] if _examples() else "",
+            examples = _examples()
+            return html_page("sparql.html", examples=examples, query=examples[0]["query"] if examples else "",
                              result=None, error=None, limits=service().limits)
         return _service_description(offer)
     try:
