@@ -113,7 +113,7 @@ def main() -> None:
         for port, isolation in ((ours_port, "process"), (thread_port, "thread")):
             procs.append(subprocess.Popen(
                 [BIN / "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                 "vocabserver.wsgi:app"], cwd=ROOT, env={**env, "VOCABSERVER_READ_ONLY": "1",
+                 "--no-control-socket", "vocabserver.wsgi:app"], cwd=ROOT, env={**env, "VOCABSERVER_READ_ONLY": "1",
                                                         "VOCABSERVER_DATA_DIR": str(store),
                                                         "VOCABSERVER_SPARQL_ISOLATION": isolation}))
         procs.append(subprocess.Popen(

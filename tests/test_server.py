@@ -73,7 +73,8 @@ def test_several_gunicorn_workers_share_a_read_only_store(tmp_path):
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("VOCABSERVER_")},
            "VOCABSERVER_READ_ONLY": "1", "VOCABSERVER_DATA_DIR": str(data_dir)}
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen([gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "vocabserver.wsgi:app"], cwd=ROOT,
+    process = subprocess.Popen([gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--no-control-socket",
+                                "vocabserver.wsgi:app"], cwd=ROOT,
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

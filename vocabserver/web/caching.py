@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import lru_cache
 
 from flask import Response, current_app, request
 
@@ -20,7 +21,11 @@ def _etag(variant: str) -> str:
 
 
 def _last_modified() -> datetime | None:
-    stamp = store().modified()
+    return _parse_stamp(store().modified())
+
+
+@lru_cache(maxsize=8)
+def _parse_stamp(stamp: str) -> datetime | None:
     try:
         return datetime.fromisoformat(stamp.replace("Z", "+00:00")).replace(microsecond=0) if stamp else None
     except ValueError:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import request
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import NotAcceptable
+from werkzeug.http import parse_accept_header
 
 
 class Offer:
@@ -30,11 +34,20 @@ def negotiate(offers: list[Offer], explicit: str | None = None, lenient: bool = 
         if not lenient:
             raise NotAcceptable(f"format {token!r} is not available here; available: {available} "
                                 f"(names: {', '.join(o.name for o in offers)})")
-    accept = request.accept_mimetypes
+    header = request.headers.get("Accept", "")
+    chosen = _from_accept(tuple(offers), header)
+    if chosen is None:
+        raise NotAcceptable(f"none of the requested media types ({header}) is available; available: {available}")
+    return chosen
+
+
+@lru_cache(maxsize=512)
+def _from_accept(offers: tuple[Offer, ...], header: str) -> Offer | None:
+    # Clients send the same few Accept headers again and again: parse each once.
+    accept = parse_accept_header(header, MIMEAccept)
     if not accept or accept.best == "*/*" and len(accept) == 1:
         return offers[0]
     best = accept.best_match([o.media_type for o in offers] + [a for o in offers for a in o.aliases if "/" in a])
     if best is None:
-        raise NotAcceptable(f"none of the requested media types ({request.headers.get('Accept')}) is available; "
-                            f"available: {available}")
+        return None
     return next(o for o in offers if best == o.media_type or best in o.aliases)
