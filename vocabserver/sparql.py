@@ -88,10 +88,6 @@ class SparqlService:
         self.pool = pool
         self.limits = limits or Limits()
 
-    def dataset(self) -> tuple[list[str], list[str]]:
-        graphs = [v.graph for v in self.store.vocabularies().values()]
-        return graphs, graphs + [self.store.catalogue.graph.value]
-
     def check(self, query: str) -> str:
         """Refuse what must not run; returns the query's skeleton for further inspection."""
         bare = skeleton(query)
@@ -106,16 +102,17 @@ class SparqlService:
     def run(self, query: str, default_graphs: list[str] | None = None,
             named_graphs: list[str] | None = None) -> QueryResult:
         bare = self.check(query)
-        live_default, live_named = self.dataset()
         default, named = None, None  # None: the dataset of the query's FROM clauses
         if default_graphs or named_graphs:
-            unknown = [g for g in (default_graphs or []) + (named_graphs or []) if g not in live_named]
+            live = {g.value for g in self.store.live_graphs()}
+            unknown = [g for g in (default_graphs or []) + (named_graphs or []) if g not in live]
             if unknown:
                 raise QueryRefused(f"unknown graph(s): {', '.join(unknown)}; "
-                                   f"this store holds: {', '.join(sorted(live_named))}")
+                                   f"this store holds: {', '.join(sorted(live))}")
             default, named = list(default_graphs or []), list(named_graphs or [])
         elif not _DATASET.search(bare):
-            default, named = UNION, live_named
+            # Every graph the evaluator holds is live: no list to send, build and check per query.
+            default, named = UNION, None
         self.pool.refresh(self.store.modified())
         reply = self.pool.evaluate(query, default, named, self.limits.max_rows, self.limits.timeout)
         kind = reply[0]

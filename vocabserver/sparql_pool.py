@@ -284,8 +284,8 @@ class ThreadEvaluator:
     def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float):
         if default_graphs == "union" and not self._store.read_only:
             # The writable store may hold staging graphs: list the live ones instead of the union.
-            default_graphs = [v.graph for v in self._store.vocabularies().values()] + [
-                self._store.catalogue.graph.value]
+            named_graphs = [g.value for g in self._store.live_graphs()]
+            default_graphs = named_graphs
         if not self._slots.acquire(timeout=min(timeout, 1.0)):
             return ("busy",)
         deadline = time.perf_counter() + timeout
