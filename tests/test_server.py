@@ -98,3 +98,18 @@ def test_several_gunicorn_workers_share_a_read_only_store(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_sparql_snapshots_are_removed_when_the_server_stops(tmp_path):
+    import tempfile
+    from pathlib import Path
+
+    from .conftest import Server
+
+    assert cli("load", "--bundled", "gene", data_dir=tmp_path / "store", base_uri="").returncode == 0
+    server = Server(tmp_path / "store")
+    pattern = f"vocabserver-sparql-{server.process.pid}-*"
+    folders = list(Path(tempfile.gettempdir()).glob(pattern))
+    assert len(folders) == 1 and list(folders[0].glob("*.nq"))
+    server.stop()  # SIGTERM
+    assert not list(Path(tempfile.gettempdir()).glob(pattern))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -294,6 +295,8 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
                    err=True)
     app = create_app(ctx.settings(port), store=store)
     click.echo(f"vocabserver on http://{host}:{port}/ (base URI {store.base_uri}, store {store.path})", err=True)
+    # A polite stop (SIGTERM from a service manager) must run the exit clean-up (SPARQL snapshots).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     waitress_serve(app, host=host, port=port, threads=threads, ident="vocabserver")
 
 

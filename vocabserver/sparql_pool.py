@@ -13,10 +13,12 @@ store directory itself opened read-only.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import multiprocessing as mp
 import os
 import queue
+import shutil
 import tempfile
 import threading
 import time
@@ -196,7 +198,10 @@ class EvaluatorPool:
                 old = self._source
                 self._source = self._source_factory()
                 if old.kind == "snapshot":
-                    threading.Timer(600, lambda: Path(old.path).unlink(missing_ok=True)).start()
+                    # Workers of the old generation may still be running a query: remove it later.
+                    timer = threading.Timer(600, lambda: Path(old.path).unlink(missing_ok=True))
+                    timer.daemon = True
+                    timer.start()
 
     def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float):
         """(kind, payload, seconds) with kind "select" (SPARQL JSON bytes), "ask" (bool), "graph"
@@ -237,9 +242,34 @@ class EvaluatorPool:
                 break
 
 
+_SNAPSHOT_PREFIX = "vocabserver-sparql-"
+
+
+def _remove_orphan_snapshots(root: Path) -> None:
+    """Snapshot folders of server processes that no longer exist (killed without clean-up)."""
+    for folder in root.glob(_SNAPSHOT_PREFIX + "*"):
+        try:
+            pid = int(folder.name[len(_SNAPSHOT_PREFIX):].split("-")[0])
+        except ValueError:
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's live process
+
+
 def snapshot_factory(store, folder: Path | None = None):
-    """A source factory writing the store's live graphs as N-Quads for the workers to load."""
-    folder = folder or Path(tempfile.mkdtemp(prefix="vocabserver-sparql-"))
+    """A source factory writing the store's live graphs as N-Quads for the workers to load.
+
+    The snapshots live in a temporary folder named after this process, removed at exit (and, if the
+    process was killed, by the next server that starts)."""
+    if folder is None:
+        root = Path(tempfile.gettempdir())
+        _remove_orphan_snapshots(root)
+        folder = Path(tempfile.mkdtemp(prefix=f"{_SNAPSHOT_PREFIX}{os.getpid()}-", dir=root))
+        atexit.register(shutil.rmtree, folder, True)
 
     def make() -> Source:
         generation = store.modified()
