@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -14,6 +15,7 @@ _RDF_TYPE = PREFIXES["rdf"] + "type"
 _XSD_STRING = PREFIXES["xsd"] + "string"
 
 
+@lru_cache(maxsize=4096)
 def compact_iri(iri: str) -> str:
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns) and len(iri) > len(ns) and "/" not in iri[len(ns):] and "#" not in iri[len(ns):]:
@@ -52,4 +54,4 @@ def to_jsonld(triples, context_url: str | None = None) -> bytes:
         node.update({p: values for p, values in sorted(props[sid].items())})
         graph.append(node)
     document = {"@context": CONTEXT, "@graph": graph}
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

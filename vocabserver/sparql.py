@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .sparql_pool import EvaluatorPool, ThreadEvaluator
+from .sparql_light import is_light
+from .sparql_pool import EvaluatorPool, ThreadEvaluator, run_query
 from .store import VocabStore
 
 
@@ -88,6 +89,13 @@ class SparqlService:
         self.pool = pool
         self.limits = limits or Limits()
 
+    def _live_dataset(self) -> tuple:
+        if self.store.read_only:
+            return UNION, None  # nothing writes: every graph is live
+        # A writable store may hold a staging graph during a load: name the live graphs.
+        graphs = [g.value for g in self.store.live_graphs()]
+        return graphs, graphs
+
     def check(self, query: str) -> str:
         """Refuse what must not run; returns the query's skeleton for further inspection."""
         bare = skeleton(query)
@@ -113,8 +121,12 @@ class SparqlService:
         elif not _DATASET.search(bare):
             # Every graph the evaluator holds is live: no list to send, build and check per query.
             default, named = UNION, None
-        self.pool.refresh(self.store.modified())
-        reply = self.pool.evaluate(query, default, named, self.limits.max_rows, self.limits.timeout)
+        if default == UNION and is_light(query):
+            # Bounded work (sparql_light): evaluated here, without a hop to a worker.
+            reply = run_query(self.store.store, (query, *self._live_dataset(), self.limits.max_rows))
+        else:
+            self.pool.refresh(self.store.modified())
+            reply = self.pool.evaluate(query, default, named, self.limits.max_rows, self.limits.timeout)
         kind = reply[0]
         if kind == "select":
             return QueryResult("select", seconds=reply[2], raw_json=reply[1])

@@ -1,0 +1,148 @@
+"""Recognising SPARQL queries whose cost is bounded, so they can be evaluated inline.
+
+The typical queries of SKOS clients — the labels of a concept, its narrower
+concepts with their labels, "is this a concept?" — cost microseconds; sending
+them to a worker process costs more than evaluating them. A query is *light*
+when its work is provably bounded by the row cap plus the size of a few
+index lookups, which holds for this shape (anything else is not light):
+
+- SELECT (variables or *) or ASK; PREFIX/BASE allowed; LIMIT allowed; no
+  DISTINCT/REDUCED, OFFSET, ORDER BY, GROUP BY, HAVING, FROM, VALUES;
+- WHERE is one basic graph pattern: triple patterns only (no FILTER,
+  OPTIONAL, UNION, MINUS, GRAPH, BIND, subquery, property path, blank node);
+- every predicate is a constant;
+- every subject is a constant, or a variable that is the object of an
+  earlier pattern whose subject is a constant (one hop from a constant).
+
+Why that bounds the work: without filters, projections that drop rows or
+ordering, every solution a join produces is emitted, so the row cap stops it;
+the lookups that produce nothing are bounded by the number of values a
+constant node has for one property (one hop only, so no hub-to-hub product).
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(
+    r"""\s+|\#[^\n]*
+    |(?P<iri><[^<>"{}|^`\\\s]*>)
+    |(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^(?:<[^<>"{}|^`\\\s]*>|(?:[A-Za-z](?:[\w.-]*[\w-])?)?:(?:[\w-](?:[\w.-]*[\w-])?)?))?
+    |(?P<var>[?$][A-Za-z_][\w]*)
+    |(?P<number>[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+    |(?P<pname>(?:[A-Za-z](?:[\w.-]*[\w-])?)?:(?:[\w-](?:[\w.-]*[\w-])?)?)
+    |(?P<word>[A-Za-z]+)
+    |(?P<punct>[{}.;,*])
+    """, re.X)
+_ALLOWED_WORDS = {"PREFIX", "BASE", "SELECT", "ASK", "WHERE", "LIMIT", "a", "true", "false"}
+
+
+def _tokens(query: str) -> list[tuple[str, str]] | None:
+    tokens, position = [], 0
+    while position < len(query):
+        match = _TOKEN.match(query, position)
+        if not match:
+            return None  # a character this recogniser does not know: not light
+        position = match.end()
+        kind = match.lastgroup
+        if kind is None:
+            continue  # white space or comment
+        value = match.group(kind) if kind != "string" else match.group(0)
+        if kind == "word" and value.upper() not in _ALLOWED_WORDS and value not in ("a", "true", "false"):
+            return None
+        tokens.append((kind, value))
+    return tokens
+
+
+def is_light(query: str) -> bool:
+    tokens = _tokens(query)
+    if not tokens:
+        return False
+    i = 0
+
+    def word(at: int) -> str:
+        return tokens[at][1].upper() if at < len(tokens) and tokens[at][0] == "word" else ""
+
+    # Prologue.
+    while word(i) in ("PREFIX", "BASE"):
+        i += 3 if word(i) == "PREFIX" else 2
+        if i > len(tokens):
+            return False
+    # Query form.
+    if word(i) == "SELECT":
+        i += 1
+        if i < len(tokens) and tokens[i] == ("punct", "*"):
+            i += 1
+        else:
+            start = i
+            while i < len(tokens) and tokens[i][0] == "var":
+                i += 1
+            if i == start:
+                return False
+    elif word(i) == "ASK":
+        i += 1
+    else:
+        return False
+    if word(i) == "WHERE":
+        i += 1
+    if i >= len(tokens) or tokens[i] != ("punct", "{"):
+        return False
+    i += 1
+    # Triple patterns up to the closing brace, with ';' and ',' abbreviations.
+    patterns: list[tuple[tuple[str, str], tuple[str, str], tuple[str, str]]] = []
+    while i < len(tokens) and tokens[i] != ("punct", "}"):
+        subject = tokens[i]
+        i += 1
+        while True:
+            if i + 1 >= len(tokens):
+                return False
+            predicate = tokens[i]
+            i += 1
+            while True:
+                obj = tokens[i]
+                i += 1
+                patterns.append((subject, predicate, obj))
+                if i < len(tokens) and tokens[i] == ("punct", ","):
+                    i += 1
+                    continue
+                break
+            if i < len(tokens) and tokens[i] == ("punct", ";"):
+                i += 1
+                if i < len(tokens) and tokens[i] in (("punct", "."), ("punct", "}")):
+                    break
+                continue
+            break
+        if i < len(tokens) and tokens[i] == ("punct", "."):
+            i += 1
+    if i >= len(tokens) or not patterns:
+        return False
+    i += 1  # the closing brace
+    # Solution modifiers: LIMIT only.
+    if word(i) == "LIMIT":
+        if i + 1 >= len(tokens) or tokens[i + 1][0] != "number":
+            return False
+        i += 2
+    if i != len(tokens):
+        return False
+    return _anchored(patterns)
+
+
+def _constant(token: tuple[str, str]) -> bool:
+    return token[0] in ("iri", "pname", "string", "number") or token == ("word", "true") or token == (
+        "word", "false")
+
+
+def _anchored(patterns) -> bool:
+    hop_one: set[str] = set()  # variables bound as objects of a pattern with a constant subject
+    for subject, predicate, obj in patterns:
+        if not (predicate[0] in ("iri", "pname") or predicate == ("word", "a")):
+            return False
+        if subject[0] not in ("iri", "pname", "var") or obj[0] not in ("iri", "pname", "var", "string", "number") \
+                and obj not in (("word", "true"), ("word", "false")):
+            return False
+        if _constant(subject):
+            if obj[0] == "var":
+                hop_one.add(obj[1][1:])
+        elif subject[1][1:] not in hop_one:
+            return False
+    return True
