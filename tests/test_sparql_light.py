@@ -12,11 +12,10 @@ C = "<http://data.culture.fr/thesaurus/resource/ark:/67717/T51-1>"
 LIGHT = [
     f"SELECT ?l WHERE {{ {C} <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}",
     SKOS + f"SELECT ?n ?l WHERE {{ {C} skos:narrower ?n . ?n skos:prefLabel ?l }}",
-    SKOS + f"select * where {{ {C} skos:broader ?b ; skos:prefLabel ?l . ?b skos:prefLabel ?bl, ?x }} LIMIT 10",
+    SKOS + f'select * where {{ {C} skos:broader ?b ; skos:prefLabel "x"@fr . ?b skos:prefLabel ?bl ; a skos:Concept }} LIMIT 10',
     SKOS + f"ASK {{ {C} a skos:Concept }}",
     SKOS + f'ASK {{ {C} skos:prefLabel "domaine"@fr }}',
     SKOS + f"SELECT ?x WHERE {{ {C} skos:inScheme ?s . ?s skos:hasTopConcept ?x . }}  # comment",
-    SKOS + f"SELECT ?a ?b WHERE {{ {C} skos:narrower ?a . <http://x.org/y> skos:narrower ?b }}",  # all emitted
 ]
 NOT_LIGHT = [
     "SELECT * WHERE { ?s ?p ?o }",  # no constant
@@ -39,6 +38,12 @@ NOT_LIGHT = [
     SKOS + f"SELECT ?l WHERE {{ SERVICE <http://x> {{ {C} skos:prefLabel ?l }} }}",
     SKOS + f"SELECT ?l WHERE {{ {{ SELECT ?l WHERE {{ {C} skos:prefLabel ?l }} }} }}",
     "SELECT ?l WHERE { _:b <http://x> ?l }",
+    # Products of two fan-outs: a check that rejects everything would make them silent and quadratic.
+    SKOS + f"SELECT ?a ?b WHERE {{ {C} skos:narrower ?a . <http://x.org/y> skos:narrower ?b }}",
+    SKOS + f'SELECT * WHERE {{ {C} skos:hasTopConcept ?a, ?b . ?b skos:prefLabel "zzz" }}',
+    SKOS + f"SELECT * WHERE {{ {C} skos:broader ?b ; skos:prefLabel ?l . ?b skos:prefLabel ?bl }}",
+    SKOS + f'SELECT * WHERE {{ {C} skos:inScheme ?s . ?s skos:hasTopConcept ?a, ?b }}',
+    SKOS + f'SELECT * WHERE {{ {C} skos:inScheme ?s . ?x skos:notation "1" }}',
     "",
 ]
 

@@ -11,13 +11,16 @@ index lookups, which holds for this shape (anything else is not light):
 - WHERE is one basic graph pattern: triple patterns only (no FILTER,
   OPTIONAL, UNION, MINUS, GRAPH, BIND, subquery, property path, blank node);
 - every predicate is a constant;
-- every subject is a constant, or a variable that is the object of an
-  earlier pattern whose subject is a constant (one hop from a constant).
+- at most two patterns with a variable object ("fan-outs"): the first from a
+  constant subject, the second from the first one's object (C p ?a . ?a q ?b);
+  every other pattern has a constant object and a constant or bound subject.
 
-Why that bounds the work: without filters, projections that drop rows or
-ordering, every solution a join produces is emitted, so the row cap stops it;
-the lookups that produce nothing are bounded by the number of values a
-constant node has for one property (one hop only, so no hub-to-hub product).
+Why that bounds the work: the partial solutions are at most the values of C
+for p plus, for each of them, its values for q — at most the store's triples,
+one index scan's worth — and never a product of two fan-outs (which a check
+rejecting everything could make silent and quadratic: 30,000 × 30,000 through
+a scheme node). Without ordering or DISTINCT the rows stream out under the
+row cap.
 """
 
 from __future__ import annotations
@@ -133,16 +136,33 @@ def _constant(token: tuple[str, str]) -> bool:
 
 
 def _anchored(patterns) -> bool:
-    hop_one: set[str] = set()  # variables bound as objects of a pattern with a constant subject
+    # Patterns with a constant object only check a partial solution (one index lookup each). Patterns with
+    # a variable object fan out: at most two, the second starting where the first ends (C p ?a . ?a q ?b).
+    # Then the partial solutions number at most deg(C, p) + sum over ?a of deg(?a, q) <= the triples of
+    # the store — never a product of two fan-outs, which a rejecting check could make silent and huge.
+    fan_outs = []
     for subject, predicate, obj in patterns:
         if not (predicate[0] in ("iri", "pname") or predicate == ("word", "a")):
             return False
-        if subject[0] not in ("iri", "pname", "var") or obj[0] not in ("iri", "pname", "var", "string", "number") \
-                and obj not in (("word", "true"), ("word", "false")):
+        if subject[0] not in ("iri", "pname", "var"):
             return False
-        if _constant(subject):
-            if obj[0] == "var":
-                hop_one.add(obj[1][1:])
-        elif subject[1][1:] not in hop_one:
+        if obj[0] == "var":
+            fan_outs.append((subject, obj))
+        elif not _constant(obj):
             return False
-    return True
+    if len(fan_outs) > 2:
+        return False
+    first_object = None
+    if fan_outs:
+        subject, first_object = fan_outs[0]
+        if not _constant(subject):
+            return False
+        if len(fan_outs) == 2:
+            subject, obj = fan_outs[1]
+            if subject != first_object or obj == first_object:
+                return False
+    bound = {first_object} if first_object else set()
+    if len(fan_outs) == 2:
+        bound.add(fan_outs[1][1])
+    # A check's subject is a constant or a variable some fan-out binds.
+    return all(_constant(s) or s in bound for s, _p, o in patterns if o[0] != "var")
