@@ -146,6 +146,8 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
         raise Failure(f"syntax error: {exc}; the store is unchanged", EXIT_INPUT) from None
     except (FileNotFoundError, UnknownFormat, ValueError, KeyError) as exc:
         raise Failure(str(exc).strip('"'), EXIT_INPUT) from None
+    if any(r.status != "unchanged" for r in results):
+        _refresh_label_index(store)
     for r in results:
         if r.status == "unchanged":
             click.echo(f"unchanged {r.vocabulary}: same file as loaded (use --reload to load it again)")
@@ -159,6 +161,13 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
             click.echo(f"  … {len(r.notes) - 10} more normalisation notes")
         for finding in r.report.findings[:20]:
             click.echo(f"  {finding.severity}: {finding.check}: {finding.message} {' '.join(finding.resources[:3])}")
+
+
+def _refresh_label_index(store: VocabStore) -> None:
+    """Save the label index of the new state beside the store, so a server starts with it ready."""
+    from .label_index import LabelIndexHolder, index_path
+
+    LabelIndexHolder(store, index_path(store)).current()
 
 
 def _print_findings(report, limit: int = 50) -> None:
@@ -272,6 +281,7 @@ def remove(ctx: Context, vocab_id: str) -> None:
     store = ctx.store(create=False)
     _known(store, (vocab_id,))
     store.remove(vocab_id)
+    _refresh_label_index(store)
     click.echo(f"removed {vocab_id}")
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings
+from ..label_index import LabelIndexHolder, index_path
 from ..resources import shipped
 from ..sparql import Limits, SparqlService
 from ..sparql_pool import EvaluatorPool, ThreadEvaluator, snapshot_factory, store_factory
@@ -29,13 +32,19 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
     else:
         evaluator = EvaluatorPool(limits.workers, store_factory(store) if store.read_only else snapshot_factory(store))
     app.extensions["vocabserver.sparql"] = SparqlService(store, evaluator, limits)
+    holder = LabelIndexHolder(store, index_path(store))
+    app.extensions["vocabserver.labels"] = holder
+    # Built (or read from its file) off the start-up path; a lookup arriving first waits for it.
+    threading.Thread(target=holder.current, name="label-index", daemon=True).start()
 
+    from .api import blueprint as api
     from .health import blueprint as health
     from .linkeddata import blueprint as linkeddata
     from .pages import blueprint as pages
+    from .skosmos import blueprint as skosmos
     from .sparql import blueprint as sparql
 
-    for blueprint in (health, pages, sparql, linkeddata):
+    for blueprint in (health, pages, api, skosmos, sparql, linkeddata):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)

@@ -18,6 +18,15 @@ def ping():
     return "pong\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
 
 
+def _labels_state() -> dict:
+    holder = current_app.extensions["vocabserver.labels"]
+    if not holder.ready:
+        return {"ready": False}
+    index = holder.current()
+    return {"ready": True, "labels": len(index.label_text), "concepts": len(index.uris),
+            "built_in_s": round(index.built_in, 3), "loaded_from": index.loaded_from}
+
+
 @blueprint.get("/health")
 def health():
     vocab_store = store()
@@ -38,6 +47,7 @@ def health():
         },
         "base_uri": vocab_store.base_uri,
         "sparql": {"workers": pool.size, "ready": pool.ready},
+        "labels": _labels_state(),
         "vocabularies": {
             vocab_id: {
                 "concepts": info.concepts,

@@ -1,0 +1,137 @@
+"""A concept as clients and pages show it: labels by language, notes, relations with their labels.
+
+Read from the store (the concept's own statements in its vocabulary graph);
+the labels of related concepts and the hierarchy come from the label index,
+which already holds them, so a concept costs one index scan of its subject.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from .folding import primary_language
+from .label_index import LabelIndex
+from .namespaces import PREFIXES
+from .store import VocabStore
+
+SKOS, DCT, OWL = PREFIXES["skos"], PREFIXES["dct"], PREFIXES["owl"]
+LABELS = {SKOS + "prefLabel": "prefLabel", SKOS + "altLabel": "altLabel", SKOS + "hiddenLabel": "hiddenLabel"}
+NOTES = {SKOS + name: name for name in
+         ("definition", "scopeNote", "note", "example", "historyNote", "editorialNote", "changeNote")}
+RELATIONS = {SKOS + "broader": "broader", SKOS + "narrower": "narrower", SKOS + "related": "related"}
+MAPPINGS = {SKOS + name: name for name in
+            ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")}
+DATES = {DCT + "created": "created", DCT + "modified": "modified", DCT + "issued": "issued"}
+REPLACED_BY = {DCT + "isReplacedBy", PREFIXES["dct"] + "replacedBy"}
+RDF_TYPE = PREFIXES["rdf"] + "type"
+
+
+def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = "fr",
+                    vocab_id: str | None = None) -> dict | None:
+    """Everything about one concept, or None if no live vocabulary describes `uri` (as a concept)."""
+    live = store.live_graphs()
+    graphs = {g: v for g, v in live.items() if v != "catalogue" and (vocab_id is None or v == vocab_id)}
+    quads = [q for q in store.store.quads_for_pattern(ox.NamedNode(uri), None, None, None)
+             if q.graph_name in graphs]
+    if not quads:
+        return None
+    vocab = graphs[quads[0].graph_name]
+    quads = [q for q in quads if graphs[q.graph_name] == vocab]
+    concept_ids = [c for c in index.concepts_of(uri) if index.vocab_of(c) == vocab]
+    concept = concept_ids[0] if concept_ids else None
+    out: dict = {"uri": uri, "vocab": vocab, "types": [], "prefLabel": {}, "altLabel": {}, "hiddenLabel": {},
+                 "notation": [], "notes": {}, "broader": [], "narrower": [], "related": [], "mappings": {},
+                 "inScheme": [], "topConceptOf": [], "dates": {}, "deprecated": False, "replacedBy": []}
+    for quad in quads:
+        predicate, obj = quad.predicate.value, quad.object
+        if predicate == RDF_TYPE:
+            out["types"].append(_compact(obj.value))
+        elif predicate in LABELS and isinstance(obj, ox.Literal):
+            language = obj.language or ""
+            if predicate == SKOS + "prefLabel":
+                out["prefLabel"].setdefault(language, obj.value)
+            else:
+                out[LABELS[predicate]].setdefault(language, []).append(obj.value)
+        elif predicate == SKOS + "notation" and isinstance(obj, ox.Literal):
+            out["notation"].append(obj.value)
+        elif predicate in NOTES and isinstance(obj, ox.Literal):
+            out["notes"].setdefault(NOTES[predicate], {}).setdefault(obj.language or "", []).append(obj.value)
+        elif predicate in RELATIONS and isinstance(obj, ox.NamedNode):
+            out[RELATIONS[predicate]].append(obj.value)
+        elif predicate in MAPPINGS and isinstance(obj, ox.NamedNode):
+            out["mappings"].setdefault(MAPPINGS[predicate], []).append(obj.value)
+        elif predicate == SKOS + "inScheme":
+            out["inScheme"].append(obj.value)
+        elif predicate == SKOS + "topConceptOf":
+            out["topConceptOf"].append(obj.value)
+        elif predicate in DATES and isinstance(obj, ox.Literal):
+            out["dates"][DATES[predicate]] = obj.value
+        elif predicate == OWL + "deprecated" and isinstance(obj, ox.Literal):
+            out["deprecated"] = obj.value in ("true", "1")
+        elif predicate in REPLACED_BY and isinstance(obj, ox.NamedNode):
+            out["replacedBy"].append(obj.value)
+    if "skos:Concept" not in out["types"]:
+        return None
+    for key in ("altLabel", "hiddenLabel"):
+        for values in out[key].values():
+            values.sort()
+    # Relations with their labels, alphabetically: what a page or a client renders without more requests.
+    for key in ("broader", "narrower", "related", "replacedBy"):
+        out[key] = sorted((_linked(index, vocab, target, lang) for target in set(out[key])),
+                          key=lambda item: (item["sortKey"], item["uri"]))
+        for item in out[key]:
+            del item["sortKey"]
+    for key, targets in out["mappings"].items():
+        out["mappings"][key] = [_linked(index, None, target, lang, sort=False) for target in sorted(set(targets))]
+    out["notation"] = sorted(out["notation"])
+    label, label_lang = _choose(out["prefLabel"], lang)
+    out["label"], out["labelLang"] = label or uri, label_lang
+    out["collections"] = _collections(store, quads[0].graph_name, uri, lang)
+    out["guideTerm"] = bool(index.guide[concept]) if concept is not None else False
+    out["paths"] = index.paths(concept, lang) if concept is not None else []
+    return out
+
+
+def _collections(store: VocabStore, graph: ox.NamedNode, uri: str, lang: str) -> list[dict]:
+    found = []
+    for quad in store.store.quads_for_pattern(None, ox.NamedNode(SKOS + "member"), ox.NamedNode(uri), graph):
+        labels = {q.object.language or "": q.object.value
+                  for q in store.store.quads_for_pattern(quad.subject, ox.NamedNode(SKOS + "prefLabel"), None, graph)
+                  if isinstance(q.object, ox.Literal)}
+        label, label_lang = _choose(labels, lang)
+        found.append({"uri": quad.subject.value, "prefLabel": label or quad.subject.value, "lang": label_lang})
+    return sorted(found, key=lambda item: item["uri"])
+
+
+def _choose(labels: dict[str, str], lang: str) -> tuple[str | None, str]:
+    wanted = primary_language(lang)
+    for candidate in (wanted, "fr", ""):
+        for tag, text in labels.items():
+            if primary_language(tag) == candidate:
+                return text, tag
+    for tag, text in labels.items():
+        return text, tag
+    return None, ""
+
+
+def _linked(index: LabelIndex, vocab: str | None, uri: str, lang: str, sort: bool = True) -> dict:
+    candidates = index.concepts_of(uri)
+    same = [c for c in candidates if vocab is None or index.vocab_of(c) == vocab] or candidates
+    item: dict = {"uri": uri}
+    if same:
+        concept = same[0]
+        item["prefLabel"], item["lang"] = index.label_of(concept, lang)
+        item["vocab"] = index.vocab_of(concept)
+        item["hasChildren"] = bool(index.narrower(concept))
+        if sort:
+            item["sortKey"] = index.sort_key(concept)
+    elif sort:
+        item["sortKey"] = ("\uffff", uri)
+    return item
+
+
+def _compact(iri: str) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri

@@ -1,0 +1,269 @@
+"""The JSON API under /api/v1: vocabularies, autocompletion, search, exact lookup, concepts, hierarchy,
+alphabetical index. Described by the OpenAPI document at /api/openapi.json (web/openapi.py)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import BadRequest, NotFound
+
+from ..concepts import concept_details
+from ..label_index import QueryError
+from . import params
+from .caching import cacheable, not_modified
+from .context import labels, store
+from .openapi import openapi_document
+from .representations import html_page
+
+blueprint = Blueprint("api", __name__)
+
+AUTOCOMPLETE_MAX = 100
+SEARCH_MAX = 1000
+INDEX_MAX = 1000
+
+
+def json_response(body, variant: str | None = None, status: int = 200) -> Response:
+    response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status=status,
+                        mimetype="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if variant is not None:
+        cacheable(response, variant)
+    return response
+
+
+def _variant() -> str:
+    return "api\x1f" + request.full_path
+
+
+def _conditional():
+    cached = not_modified(_variant())
+    if cached is not None:
+        cached.headers["Access-Control-Allow-Origin"] = "*"
+    return cached
+
+
+def _vocabulary_or_404(vocab_id: str):
+    vocabularies = store().vocabularies()
+    if vocab_id not in vocabularies:
+        raise NotFound(f"no vocabulary {vocab_id!r}; known: {', '.join(vocabularies)}")
+    return vocabularies[vocab_id]
+
+
+def _field_or_404(code: str) -> list[str]:
+    fields = params.field_vocabularies()
+    if code.upper() not in fields:
+        raise NotFound(f"no Joconde field {code!r}; known: {', '.join(sorted(fields))}")
+    return fields[code.upper()]
+
+
+# -- vocabularies ------------------------------------------------------------------------------
+def _vocabulary_json(info) -> dict:
+    index = labels()
+    body = info.as_dict()
+    body["topConcepts"] = len(index.top_concepts(info.id))
+    body["links"] = {"self": f"/api/v1/vocabularies/{info.id}", "top": f"/api/v1/vocabularies/{info.id}/top",
+                     "index": f"/api/v1/vocabularies/{info.id}/index",
+                     "dumps": {s: f"/dumps/{info.id}.{s}.gz" for s in ("ttl", "rdf", "nt", "jsonld")}}
+    return body
+
+
+@blueprint.get("/api/v1/vocabularies")
+def vocabularies():
+    cached = _conditional()
+    if cached is not None:
+        return cached
+    return json_response({"vocabularies": [_vocabulary_json(i) for i in store().vocabularies().values()]},
+                         _variant())
+
+
+@blueprint.get("/api/v1/vocabularies/<vocab_id>")
+def vocabulary(vocab_id: str):
+    info = _vocabulary_or_404(vocab_id)
+    cached = _conditional()
+    if cached is not None:
+        return cached
+    return json_response(_vocabulary_json(info), _variant())
+
+
+@blueprint.get("/api/v1/fields")
+def fields():
+    return json_response({"fields": params.field_vocabularies()}, _variant())
+
+
+# -- autocompletion, search, lookup --------------------------------------------------------------
+def _hits(vocab_ids: list[str] | None, maximum: int, default_limit: int, count: bool):
+    query = params.text("q", aliases=("query",)) or ""
+    lang = params.language(default=None)
+    limit = params.integer("limit", default_limit, 1, maximum)
+    offset = params.integer("offset", 0, 0, 100_000)
+    under = params.text("under")
+    include_deprecated = params.boolean("deprecated")
+    index = labels()
+    try:
+        hits, total = index.search(query, vocabularies=vocab_ids, lang=lang, under=under, limit=limit,
+                                   offset=offset, deprecated=include_deprecated, count=count)
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    shown = lang or "fr"
+    results = [index.record(h.concept, shown, h.label) | {"exact": h.exact} for h in hits]
+    return query, limit, offset, results, total
+
+
+def _autocomplete(vocab_ids: list[str] | None = None):
+    query, limit, _offset, results, _ = _hits(params.vocabulary_filter(vocab_ids), AUTOCOMPLETE_MAX, 10, False)
+    return json_response({"q": query, "results": results}, _variant())
+
+
+@blueprint.get("/api/v1/autocomplete")
+def autocomplete():
+    return _autocomplete()
+
+
+@blueprint.get("/api/v1/vocabularies/<vocab_id>/autocomplete")
+def vocabulary_autocomplete(vocab_id: str):
+    _vocabulary_or_404(vocab_id)
+    return _autocomplete([vocab_id])
+
+
+@blueprint.get("/api/v1/fields/<code>/autocomplete")
+def field_autocomplete(code: str):
+    return _autocomplete(_field_or_404(code))
+
+
+@blueprint.get("/api/v1/search")
+def search():
+    if not (params.text("q", aliases=("query",)) or "").strip():
+        raise BadRequest("parameter 'q' is required: the words to search for")
+    query, limit, offset, results, total = _hits(params.vocabulary_filter(), SEARCH_MAX, 20, True)
+    return json_response({"q": query, "total": total, "offset": offset, "limit": limit, "results": results},
+                         _variant())
+
+
+def _lookup(vocab_ids: list[str] | None):
+    label = params.text("label", required=True)
+    if not label.strip():
+        raise BadRequest("parameter 'label' is empty")
+    lang = params.language(default=None)
+    index = labels()
+    hits = index.lookup(label, vocabularies=params.vocabulary_filter(vocab_ids), lang=lang,
+                        deprecated=params.boolean("deprecated"))
+    matches = []
+    for hit in hits:
+        record = index.record(hit.concept, lang or "fr", hit.label)
+        # What a validator needs: is the value the preferred form as written, or what should replace it.
+        record["preferredAsWritten"] = record["matchedKind"] == "prefLabel" and record["matchedLabel"] == label
+        matches.append(record)
+    usable = [m for m in matches if not m["guideTerm"] and not m["deprecated"]]
+    body = {"label": label, "found": bool(matches), "usable": bool(usable),
+            "preferred": usable[0]["prefLabel"] if usable else None, "matches": matches}
+    return json_response(body, _variant())
+
+
+@blueprint.get("/api/v1/lookup")
+def lookup():
+    return _lookup(None)
+
+
+@blueprint.get("/api/v1/vocabularies/<vocab_id>/lookup")
+def vocabulary_lookup(vocab_id: str):
+    _vocabulary_or_404(vocab_id)
+    return _lookup([vocab_id])
+
+
+@blueprint.get("/api/v1/fields/<code>/lookup")
+def field_lookup(code: str):
+    return _lookup(_field_or_404(code))
+
+
+# -- concepts and hierarchy ---------------------------------------------------------------------
+@blueprint.get("/api/v1/concept")
+def concept():
+    uri = params.uri()
+    lang = params.language(default="fr")
+    cached = _conditional()
+    if cached is not None:
+        return cached
+    details = concept_details(store(), labels(), uri, lang, params.text("vocab"))
+    if details is None:
+        raise NotFound(f"no concept {uri}")
+    return json_response(details, _variant())
+
+
+@blueprint.get("/api/v1/vocabularies/<vocab_id>/top")
+def top_concepts(vocab_id: str):
+    _vocabulary_or_404(vocab_id)
+    lang = params.language(default="fr")
+    limit = params.integer("limit", 1000, 1, 100_000)
+    offset = params.integer("offset", 0, 0, 10_000_000)
+    index = labels()
+    tops = index.top_concepts(vocab_id)
+    results = [index.record(c, lang, with_path=False) | {"hasChildren": bool(index.narrower(c))}
+               for c in tops[offset:offset + limit]]
+    return json_response({"vocab": vocab_id, "total": len(tops), "offset": offset, "limit": limit,
+                          "results": results}, _variant())
+
+
+@blueprint.get("/api/v1/children")
+def children():
+    uri = params.uri()
+    lang = params.language(default="fr")
+    limit = params.integer("limit", 1000, 1, 100_000)
+    offset = params.integer("offset", 0, 0, 10_000_000)
+    index = labels()
+    concept_id = params.concept_or_404(uri, params.text("vocab"))
+    found = index.children(concept_id)
+    results = [index.record(c, lang, with_path=False) | {"hasChildren": bool(index.narrower(c))}
+               for c in found[offset:offset + limit]]
+    return json_response({"uri": uri, "total": len(found), "offset": offset, "limit": limit,
+                          "results": results}, _variant())
+
+
+@blueprint.get("/api/v1/hierarchy")
+def hierarchy():
+    uri = params.uri()
+    lang = params.language(default="fr")
+    index = labels()
+    concept_id = params.concept_or_404(uri, params.text("vocab"))
+    return json_response({"uri": uri, "prefLabel": index.label_of(concept_id, lang)[0],
+                          "vocab": index.vocab_of(concept_id), "paths": index.paths(concept_id, lang)},
+                         _variant())
+
+
+# -- alphabetical index ------------------------------------------------------------------------------
+@blueprint.get("/api/v1/vocabularies/<vocab_id>/index")
+def index_letters(vocab_id: str):
+    _vocabulary_or_404(vocab_id)
+    return json_response({"vocab": vocab_id, "letters": labels().letters(vocab_id)}, _variant())
+
+
+@blueprint.get("/api/v1/vocabularies/<vocab_id>/index/<letter>")
+def index_entries(vocab_id: str, letter: str):
+    _vocabulary_or_404(vocab_id)
+    lang = params.language(default=None)
+    limit = params.integer("limit", 100, 1, INDEX_MAX)
+    offset = params.integer("offset", 0, 0, 10_000_000)
+    index = labels()
+    try:
+        found, total = index.index_entries(vocab_id, letter, lang, limit, offset)
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    entries = []
+    for label in found:
+        concept_id = int(index.label_concept[label])
+        record = index.record(concept_id, lang or "fr", label, with_path=False)
+        entries.append(record)
+    return json_response({"vocab": vocab_id, "letter": letter, "total": total, "offset": offset, "limit": limit,
+                          "entries": entries}, _variant())
+
+
+# -- description ---------------------------------------------------------------------------------
+@blueprint.get("/api/openapi.json")
+def openapi():
+    return json_response(openapi_document(store().base_uri), "openapi")
+
+
+@blueprint.get("/api/")
+@blueprint.get("/api")
+def documentation():
+    return html_page("api.html", spec=openapi_document(store().base_uri))

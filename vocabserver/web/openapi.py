@@ -1,0 +1,162 @@
+"""The OpenAPI 3.1 description of /api/v1 (served at /api/openapi.json, rendered at /api/)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+def _param(name: str, description: str, schema: dict | None = None, required: bool = False,
+           where: str = "query", example=None) -> dict:
+    out = {"name": name, "in": where, "required": required or where == "path", "description": description,
+           "schema": schema or {"type": "string"}}
+    if example is not None:
+        out["example"] = example
+    return out
+
+
+Q = _param("q", "What the user typed. Case, accents (é→e), ligatures (œ→oe), apostrophes, hyphens and "
+                "punctuation are ignored; every word must start a word of the label, in any order.",
+           {"type": "string", "maxLength": 500}, example="epee")
+VOCAB = _param("vocab", "Vocabulary ids to search (repeat or separate with commas); all when absent.",
+               {"type": "string"}, example="deno")
+FIELD = _param("field", "Joconde field codes (DENO, PEOC…): the vocabularies that control them.",
+               {"type": "string"}, example="DENO")
+LANG = _param("lang", "Language of the labels to match and show (fr, fr-FR and FR are one language); "
+                      "labels are shown in French when the concept has none in that language.",
+              {"type": "string"}, example="fr")
+UNDER = _param("under", "Only concepts under this one (its narrower concepts, transitively).",
+               {"type": "string", "format": "iri"})
+DEPRECATED = _param("deprecated", "Include deprecated concepts.", {"type": "boolean", "default": False})
+OFFSET = _param("offset", "Results to skip.", {"type": "integer", "minimum": 0, "default": 0})
+URI = _param("uri", "The concept's URI.", {"type": "string", "format": "iri"}, required=True)
+VOCAB_PATH = _param("vocab_id", "Vocabulary id (deno, autr, …).", where="path", example="deno")
+FIELD_PATH = _param("code", "Joconde field code.", where="path", example="DENO")
+LABEL = _param("label", "The value to look up, compared whole (case, accents and punctuation aside).",
+               {"type": "string", "maxLength": 500}, required=True, example="Epee")
+
+
+def _limit(default: int, maximum: int) -> dict:
+    return _param("limit", "Results to return.", {"type": "integer", "minimum": 1, "maximum": maximum,
+                                                  "default": default})
+
+
+def _get(summary: str, description: str, parameters: list, schema: str, tag: str) -> dict:
+    return {"get": {
+        "summary": summary, "description": description, "tags": [tag], "parameters": parameters,
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}},
+            "304": {"description": "Not modified (If-None-Match / If-Modified-Since)"},
+            "400": {"description": "A parameter is missing or invalid; the message says which.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "404": {"description": "No such vocabulary, field or concept.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        }}}
+
+
+_STRING = {"type": "string"}
+_LINK = {"type": "object", "properties": {"uri": _STRING, "prefLabel": _STRING}}
+HIT = {"type": "object", "required": ["uri", "id", "vocab", "prefLabel", "lang"], "properties": {
+    "uri": _STRING, "id": {"type": "string", "description": "Last segment of the URI."},
+    "vocab": _STRING, "prefLabel": _STRING, "lang": _STRING,
+    "matchedLabel": {"type": "string", "description": "The label that matched (an altLabel is an \"employé pour\" form)."},
+    "matchedKind": {"type": "string", "enum": ["prefLabel", "altLabel", "hiddenLabel", "notation"]},
+    "matchedLang": _STRING, "notation": _STRING,
+    "guideTerm": {"type": "boolean", "description": "A section heading of the official list: not for indexing."},
+    "deprecated": {"type": "boolean"}, "exact": {"type": "boolean"},
+    "hasChildren": {"type": "boolean"},
+    "path": {"type": "array", "items": _LINK, "description": "Broader concepts from the top down (first broader at each level)."},
+}}
+
+
+@lru_cache(maxsize=4)
+def openapi_document(base_uri: str) -> dict:
+    search_params = [Q, VOCAB, FIELD, LANG, UNDER, DEPRECATED]
+    paths = {
+        "/api/v1/vocabularies": _get("Vocabularies", "Every vocabulary with its statistics, fields and dumps.",
+                                     [], "Vocabularies", "vocabularies"),
+        "/api/v1/vocabularies/{vocab_id}": _get("One vocabulary", "Its metadata and statistics.", [VOCAB_PATH],
+                                                "Vocabulary", "vocabularies"),
+        "/api/v1/fields": _get("Joconde fields", "Field code → the vocabularies that control it.", [], "Fields",
+                               "vocabularies"),
+        "/api/v1/autocomplete": _get(
+            "Autocompletion", "Concepts whose labels start with what was typed (or have words that do), best first: "
+            "exact match, then preferred label prefix, alternative label prefix, word prefix; then shorter, then "
+            "alphabetical. One result per concept; an empty q gives no results.",
+            [*search_params, _limit(10, 100)], "Autocomplete", "lookup"),
+        "/api/v1/vocabularies/{vocab_id}/autocomplete": _get(
+            "Autocompletion in one vocabulary", "As /api/v1/autocomplete.", [VOCAB_PATH, Q, LANG, UNDER, DEPRECATED,
+                                                                              _limit(10, 100)], "Autocomplete", "lookup"),
+        "/api/v1/fields/{code}/autocomplete": _get(
+            "Autocompletion for a Joconde field", "As /api/v1/autocomplete, in the vocabularies of that field.",
+            [FIELD_PATH, Q, LANG, UNDER, DEPRECATED, _limit(10, 100)], "Autocomplete", "lookup"),
+        "/api/v1/search": _get("Search", "As autocompletion, paged, with the number of matching concepts.",
+                               [*search_params, _limit(20, 1000), OFFSET], "Search", "lookup"),
+        "/api/v1/lookup": _get(
+            "Exact lookup (validation)", "Concepts having this label (preferred or alternative), preferred labels "
+            "first. `usable` is false when only guide terms or deprecated concepts match; `preferred` is the form to "
+            "write in the record.", [LABEL, VOCAB, FIELD, LANG, DEPRECATED], "Lookup", "lookup"),
+        "/api/v1/vocabularies/{vocab_id}/lookup": _get("Exact lookup in one vocabulary", "As /api/v1/lookup.",
+                                                       [VOCAB_PATH, LABEL, LANG], "Lookup", "lookup"),
+        "/api/v1/fields/{code}/lookup": _get("Exact lookup for a Joconde field", "As /api/v1/lookup.",
+                                             [FIELD_PATH, LABEL, LANG], "Lookup", "lookup"),
+        "/api/v1/concept": _get("Concept", "Labels by language, notation, notes, broader/narrower/related with "
+                                           "labels, mappings, collections, dates, deprecation, paths to the top.",
+                                [URI, LANG, VOCAB], "Concept", "concepts"),
+        "/api/v1/vocabularies/{vocab_id}/top": _get("Top concepts", "Alphabetical, paged.",
+                                                    [VOCAB_PATH, LANG, _limit(1000, 100000), OFFSET], "Page", "concepts"),
+        "/api/v1/children": _get("Narrower concepts", "Alphabetical, paged (some concepts have thousands).",
+                                 [URI, LANG, _limit(1000, 100000), OFFSET], "Page", "concepts"),
+        "/api/v1/hierarchy": _get("Paths to the top", "Every path from a top concept down to this one "
+                                                      "(several in a polyhierarchy).", [URI, LANG], "Hierarchy", "concepts"),
+        "/api/v1/vocabularies/{vocab_id}/index": _get("Alphabetical index: letters",
+                                                      "Letters with at least one label.", [VOCAB_PATH], "Letters", "index"),
+        "/api/v1/vocabularies/{vocab_id}/index/{letter}": _get(
+            "Alphabetical index: entries", "Preferred and alternative labels starting with the letter, "
+            "alphabetical, paged; an alternative label points to its preferred concept.",
+            [VOCAB_PATH, _param("letter", "A letter, 0-9 or #.", where="path", example="B"), LANG,
+             _limit(100, 1000), OFFSET], "IndexPage", "index"),
+    }
+    page = {"type": "object", "properties": {"total": {"type": "integer"}, "offset": {"type": "integer"},
+                                             "limit": {"type": "integer"}, "results": {"type": "array", "items": HIT}}}
+    schemas = {
+        "Error": {"type": "object", "required": ["error", "status", "message"], "properties": {
+            "error": _STRING, "status": {"type": "integer"}, "message": _STRING}},
+        "Hit": HIT,
+        "Vocabulary": {"type": "object", "properties": {
+            "id": _STRING, "title": _STRING, "titles": {"type": "object"}, "uri": _STRING, "fields": {"type": "array", "items": _STRING},
+            "concepts": {"type": "integer"}, "triples": {"type": "integer"}, "modified": _STRING, "links": {"type": "object"}}},
+        "Vocabularies": {"type": "object", "properties": {"vocabularies": {"type": "array", "items": {"$ref": "#/components/schemas/Vocabulary"}}}},
+        "Fields": {"type": "object", "properties": {"fields": {"type": "object", "additionalProperties": {"type": "array", "items": _STRING}}}},
+        "Autocomplete": {"type": "object", "properties": {"q": _STRING, "results": {"type": "array", "items": HIT}}},
+        "Search": {"type": "object", "properties": {"q": _STRING, **page["properties"]}},
+        "Page": page,
+        "Lookup": {"type": "object", "properties": {"label": _STRING, "found": {"type": "boolean"}, "usable": {"type": "boolean"},
+                                                    "preferred": {"type": ["string", "null"]}, "matches": {"type": "array", "items": HIT}}},
+        "Concept": {"type": "object", "properties": {
+            "uri": _STRING, "vocab": _STRING, "label": _STRING, "prefLabel": {"type": "object"}, "altLabel": {"type": "object"},
+            "notation": {"type": "array", "items": _STRING}, "notes": {"type": "object"},
+            "broader": {"type": "array", "items": _LINK}, "narrower": {"type": "array", "items": _LINK},
+            "related": {"type": "array", "items": _LINK}, "mappings": {"type": "object"},
+            "dates": {"type": "object"}, "deprecated": {"type": "boolean"}, "replacedBy": {"type": "array", "items": _LINK},
+            "paths": {"type": "array", "items": {"type": "array", "items": _LINK}}}},
+        "Hierarchy": {"type": "object", "properties": {"uri": _STRING, "prefLabel": _STRING,
+                                                       "paths": {"type": "array", "items": {"type": "array", "items": _LINK}}}},
+        "Letters": {"type": "object", "properties": {"letters": {"type": "array", "items": _STRING}}},
+        "IndexPage": {"type": "object", "properties": {"letter": _STRING, "total": {"type": "integer"},
+                                                       "entries": {"type": "array", "items": HIT}}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "vocabserver API", "version": "1",
+                 "description": "Lookup and browsing of the Joconde vocabularies (Musées de France). Read-only, "
+                                "CORS open, JSON errors with a message. The Skosmos REST v1 API is also served "
+                                "under /rest/v1 for existing clients.",
+                 "license": {"name": "MIT (code); data under Licence Ouverte 2.0", "identifier": "MIT"}},
+        "servers": [{"url": base_uri.rstrip("/")}],
+        "tags": [{"name": "lookup", "description": "Autocompletion, search and validation"},
+                 {"name": "concepts", "description": "Concepts and hierarchy"},
+                 {"name": "index", "description": "Alphabetical index"},
+                 {"name": "vocabularies", "description": "Vocabularies and fields"}],
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }

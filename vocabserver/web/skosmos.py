@@ -1,0 +1,474 @@
+"""Skosmos REST v1 compatibility (/rest/v1/…): the calls existing Skosmos clients make, with the same
+parameter names, JSON fields and JSON-LD @context as Skosmos, answered from the label index and the store.
+
+Differences, all in the client's favour: matching ignores accents as well as case; a label missing in the
+requested language falls back to French (Skosmos leaves it out); `unique` results are always unique.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, request
+from werkzeug.exceptions import BadRequest, NotFound
+
+from ..describe import describe
+from ..label_index import KIND_NAMES, QueryError
+from . import params
+from .api import json_response
+from .context import labels, store
+from .negotiation import Offer, negotiate
+from .representations import rdf_response
+
+blueprint = Blueprint("skosmos", __name__, url_prefix="/rest/v1")
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+BASE_CONTEXT = {"skos": SKOS, "uri": "@id", "type": "@type"}
+ONKI = "http://schema.onki.fi/onki#"
+DATA_OFFERS = [
+    Offer("rdfxml", "application/rdf+xml", ("rdf", "xml")),
+    Offer("turtle", "text/turtle", ("ttl",)),
+    Offer("jsonld", "application/ld+json", ("application/json", "json", "jsonld")),
+]
+
+
+def _answer(body: dict) -> Response:
+    return json_response(body, "skosmos\x1f" + request.full_path)
+
+
+def _lang(default: str = "fr") -> str:
+    return params.language(default=default) or default
+
+
+def _vocab(vocab_id: str):
+    vocabularies = store().vocabularies()
+    if vocab_id not in vocabularies:
+        raise NotFound(f"Vocabulary id '{vocab_id}' not found.")
+    return vocabularies[vocab_id]
+
+
+def _concept(vocab_id: str | None) -> tuple[str, int]:
+    uri = params.uri()
+    index = labels()
+    found = [c for c in index.concepts_of(uri) if vocab_id is None or index.vocab_of(c) == vocab_id]
+    if not found:
+        raise NotFound(f"Could not find concept <{uri}>")
+    return uri, found[0]
+
+
+def _localname(uri: str) -> str:
+    return uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _limit(default: int = 1000) -> int:
+    return params.integer("limit", default, 1, 100_000)
+
+
+# -- global methods ---------------------------------------------------------------------------------
+@blueprint.get("/vocabularies")
+def vocabularies():
+    lang = _lang()
+    items = [{"uri": vid, "id": vid, "title": info.title(lang)} for vid, info in sorted(store().vocabularies().items())]
+    return _answer({"@context": {"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "onki": ONKI,
+                                 "title": {"@id": "rdfs:label", "@language": lang},
+                                 "vocabularies": "onki:hasVocabulary", "id": "onki:vocabularyIdentifier",
+                                 "uri": "@id", "@base": request.host_url + "rest/v1/vocabularies"},
+                    "uri": "", "vocabularies": items})
+
+
+def _types(lang: str) -> Response:
+    names = {"fr": ("Concept", "Collection"), "en": ("Concept", "Collection")}
+    concept, collection = names.get(params.language(default="fr")[:2].lower(), names["en"])
+    return _answer({"@context": {**BASE_CONTEXT, "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "onki": ONKI,
+                                 "label": "rdfs:label", "superclass": {"@id": "rdfs:subClassOf", "@type": "@id"},
+                                 "types": "onki:hasType", "@language": lang},
+                    "uri": "", "types": [{"uri": SKOS + "Concept", "label": concept},
+                                         {"uri": SKOS + "Collection", "label": collection}]})
+
+
+@blueprint.get("/types")
+def types():
+    return _types(_lang())
+
+
+def _search(vocab_ids: list[str] | None) -> Response:
+    query = params.text("query") or ""
+    if not query.strip() and not request.args.get("parent") and not request.args.get("group"):
+        raise BadRequest("query parameter missing")
+    lang = params.language("lang")
+    label_lang = params.language("labellang") or lang or "fr"
+    maxhits = params.integer("maxhits", 100, 1, 10_000)
+    offset = params.integer("offset", 0, 0, 10_000_000)
+    index = labels()
+    allowed = None
+    parent = params.text("parent")
+    if parent:
+        roots = index.concepts_of(parent)
+        if not roots:
+            raise BadRequest(f"unknown concept {parent!r} in parameter 'parent'")
+        allowed = set().union(*(index.descendants(r) for r in roots))
+    group = params.text("group")
+    if group:
+        members = _group_members(group)
+        allowed = members if allowed is None else allowed & members
+    try:
+        hits, _total = index.wildcard(query.strip() or "*", vocabularies=vocab_ids, lang=lang, allowed=allowed,
+                                      limit=maxhits, offset=offset)
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    results = []
+    for hit in hits:
+        pref, pref_lang = index.label_of(hit.concept, label_lang)
+        uri = index.uris[hit.concept]
+        item = {"uri": uri, "type": ["skos:Concept"], "prefLabel": pref, "lang": pref_lang,
+                "vocab": index.vocab_of(hit.concept), "localname": _localname(uri)}
+        kind = KIND_NAMES[int(index.label_kind[hit.label])]
+        if kind in ("altLabel", "hiddenLabel"):
+            item[kind] = index.label_text[hit.label]
+        if index.notations[hit.concept]:
+            item["notation"] = index.notations[hit.concept]
+        results.append(item)
+    context = {**BASE_CONTEXT, "isothes": "http://purl.org/iso25964/skos-thes#", "onki": ONKI,
+               "results": {"@id": "onki:results", "@container": "@list"}, "prefLabel": "skos:prefLabel",
+               "altLabel": "skos:altLabel", "hiddenLabel": "skos:hiddenLabel"}
+    if request.args.get("labellang") or request.args.get("lang"):
+        context["@language"] = label_lang
+    return _answer({"@context": context, "uri": "", "results": results})
+
+
+def _group_members(group: str) -> set[int]:
+    import pyoxigraph as ox
+
+    index = labels()
+    members: set[int] = set()
+    for quad in store().store.quads_for_pattern(ox.NamedNode(group), ox.NamedNode(SKOS + "member"), None, None):
+        members.update(index.concepts_of(quad.object.value))
+    return members
+
+
+@blueprint.get("/search")
+def search():
+    vocab_ids = params.vocabulary_filter()
+    return _search(vocab_ids)
+
+
+def _label(vocab_id: str | None) -> Response:
+    uri, concept_id = _concept(vocab_id)
+    lang = _lang()
+    index = labels()
+    body: dict = {"@context": {**BASE_CONTEXT, "prefLabel": "skos:prefLabel", "altLabel": "skos:altLabel",
+                               "hiddenLabel": "skos:hiddenLabel", "@language": lang}, "uri": uri,
+                  "prefLabel": index.label_of(concept_id, lang)[0]}
+    wanted = lang.split("-")[0].lower()
+    alt, hidden = [], []
+    for position in index.labels_of(concept_id):
+        kind = KIND_NAMES[int(index.label_kind[position])]
+        if index.label_lang[position] in (wanted, "") and kind in ("altLabel", "hiddenLabel"):
+            (alt if kind == "altLabel" else hidden).append(index.label_text[position])
+    if alt:
+        body["altLabel"] = sorted(alt)
+    if hidden:
+        body["hiddenLabel"] = sorted(hidden)
+    return _answer(body)
+
+
+@blueprint.get("/label")
+def label():
+    return _label(None)
+
+
+def _data(vocab_id: str | None) -> Response:
+    uri = request.args.get("uri")
+    if not uri:
+        if vocab_id is None:
+            raise BadRequest("uri parameter missing")
+        offer = negotiate(DATA_OFFERS)
+        suffix = {"rdfxml": "rdf", "turtle": "ttl", "jsonld": "jsonld"}[offer.name]
+        return redirect(f"/dumps/{vocab_id}.{suffix}", code=302)
+    offer = negotiate(DATA_OFFERS)
+    description = describe(store(), uri)
+    if description is None or (vocab_id is not None and description.graph != store().vocabularies()[vocab_id].graph):
+        raise NotFound("no concept found with given uri")
+    response = rdf_response(description.triples, offer)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@blueprint.get("/data")
+def data():
+    return _data(None)
+
+
+# -- per vocabulary ------------------------------------------------------------------------------
+@blueprint.get("/<vocab_id>/")
+def vocabulary(vocab_id: str):
+    info = _vocab(vocab_id)
+    lang = _lang()
+    schemes = [{"uri": uri, "type": "skos:ConceptScheme", "prefLabel": info.title(lang), "title": info.title(lang)}
+               for uri in info.schemes]
+    return _answer({
+        "@context": {"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "skos": SKOS, "onki": ONKI,
+                     "dct": "http://purl.org/dc/terms/", "uri": "@id", "type": "@type",
+                     "conceptschemes": "onki:hasConceptScheme", "id": "onki:vocabularyIdentifier",
+                     "defaultLanguage": "onki:defaultLanguage", "languages": "onki:language", "label": "rdfs:label",
+                     "prefLabel": "skos:prefLabel", "title": "dct:title", "@language": lang,
+                     "@base": request.host_url + f"rest/v1/{vocab_id}/"},
+        "uri": "", "id": vocab_id, "marcSource": "", "title": info.title(lang), "defaultLanguage": "fr",
+        "languages": labels().languages(vocab_id),
+        "conceptschemes": schemes})
+
+
+@blueprint.get("/<vocab_id>/types")
+def vocabulary_types(vocab_id: str):
+    _vocab(vocab_id)
+    return _types(_lang())
+
+
+@blueprint.get("/<vocab_id>/search")
+def vocabulary_search(vocab_id: str):
+    _vocab(vocab_id)
+    return _search([vocab_id])
+
+
+@blueprint.get("/<vocab_id>/lookup")
+def lookup(vocab_id: str):
+    _vocab(vocab_id)
+    label_text = params.text("label")
+    if not label_text:
+        raise BadRequest("label parameter missing")
+    lang = params.language()
+    index = labels()
+    hits = index.lookup(label_text, vocabularies=[vocab_id], lang=lang)
+    if not hits:
+        raise NotFound(f"Could not find label '{label_text}'")
+    results = []
+    for hit in hits:
+        uri = index.uris[hit.concept]
+        pref, pref_lang = index.label_of(hit.concept, lang or "fr")
+        item = {"uri": uri, "localname": _localname(uri), "prefLabel": pref, "lang": pref_lang, "vocab": vocab_id}
+        kind = KIND_NAMES[int(index.label_kind[hit.label])]
+        if kind in ("altLabel", "hiddenLabel"):
+            item[kind] = index.label_text[hit.label]
+        results.append(item)
+    context = {**BASE_CONTEXT, "onki": ONKI, "results": {"@id": "onki:results"}, "prefLabel": "skos:prefLabel",
+               "altLabel": "skos:altLabel", "hiddenLabel": "skos:hiddenLabel"}
+    if lang:
+        context["@language"] = lang
+    return _answer({"@context": context, "result": results})
+
+
+@blueprint.get("/<vocab_id>/data")
+def vocabulary_data(vocab_id: str):
+    _vocab(vocab_id)
+    return _data(vocab_id)
+
+
+@blueprint.get("/<vocab_id>/label")
+def vocabulary_label(vocab_id: str):
+    _vocab(vocab_id)
+    return _label(vocab_id)
+
+
+@blueprint.get("/<vocab_id>/topConcepts")
+def top_concepts(vocab_id: str):
+    info = _vocab(vocab_id)
+    lang = _lang()
+    scheme = params.text("scheme") or (info.schemes[0] if info.schemes else "")
+    index = labels()
+    tops = []
+    for concept_id in index.top_concepts(vocab_id):
+        item = {"uri": index.uris[concept_id], "label": index.label_of(concept_id, lang)[0],
+                "hasChildren": bool(index.narrower(concept_id)), "topConceptOf": scheme}
+        if index.notations[concept_id]:
+            item["notation"] = index.notations[concept_id]
+        tops.append(item)
+    return _answer({"@context": {**BASE_CONTEXT, "onki": ONKI, "topconcepts": "skos:hasTopConcept",
+                                 "notation": "skos:notation", "label": "skos:prefLabel", "@language": lang},
+                    "uri": scheme, "topconcepts": tops})
+
+
+def _related_list(vocab_id: str, name: str, targets) -> Response:
+    uri, _concept_id = _concept(vocab_id)
+    lang = _lang()
+    index = labels()
+    items = [{"uri": index.uris[c], "prefLabel": index.label_of(c, lang)[0]} for c in targets(_concept_id)]
+    return _answer({"@context": {**BASE_CONTEXT, "prefLabel": "skos:prefLabel", name: f"skos:{name}",
+                                 "@language": lang}, "uri": uri, name: items})
+
+
+@blueprint.get("/<vocab_id>/broader")
+def broader(vocab_id: str):
+    _vocab(vocab_id)
+    return _related_list(vocab_id, "broader", lambda c: labels().broaders[c])
+
+
+@blueprint.get("/<vocab_id>/narrower")
+def narrower(vocab_id: str):
+    _vocab(vocab_id)
+    return _related_list(vocab_id, "narrower", lambda c: labels().children(c))
+
+
+@blueprint.get("/<vocab_id>/related")
+def related(vocab_id: str):
+    _vocab(vocab_id)
+    import pyoxigraph as ox
+
+    def targets(concept_id: int) -> list[int]:
+        index = labels()
+        graph = ox.NamedNode(store().vocabularies()[vocab_id].graph)
+        found = []
+        for quad in store().store.quads_for_pattern(ox.NamedNode(index.uris[concept_id]),
+                                                    ox.NamedNode(SKOS + "related"), None, graph):
+            found.extend(c for c in index.concepts_of(quad.object.value) if index.vocab_of(c) == vocab_id)
+        return sorted(set(found), key=index.sort_key)
+
+    return _related_list(vocab_id, "related", targets)
+
+
+def _transitive(vocab_id: str, name: str, direct: str, step) -> Response:
+    uri, concept_id = _concept(vocab_id)
+    lang = _lang()
+    limit = _limit()
+    index = labels()
+    results: dict[str, dict] = {}
+    queue = [concept_id]
+    while queue and len(results) < limit:
+        current = queue.pop(0)
+        current_uri = index.uris[current]
+        if current_uri in results:
+            continue
+        nexts = list(step(current))
+        item = {"uri": current_uri, "prefLabel": index.label_of(current, lang)[0]}
+        if nexts:
+            item[direct] = [index.uris[n] for n in nexts]
+        results[current_uri] = item
+        queue.extend(nexts)
+    return _answer({"@context": {**BASE_CONTEXT, "prefLabel": "skos:prefLabel",
+                                 direct: {"@id": f"skos:{direct}", "@type": "@id"},
+                                 name: {"@id": f"skos:{name}", "@container": "@index"}, "@language": lang},
+                    "uri": uri, name: results})
+
+
+@blueprint.get("/<vocab_id>/broaderTransitive")
+def broader_transitive(vocab_id: str):
+    _vocab(vocab_id)
+    return _transitive(vocab_id, "broaderTransitive", "broader", lambda c: labels().broaders[c])
+
+
+@blueprint.get("/<vocab_id>/narrowerTransitive")
+def narrower_transitive(vocab_id: str):
+    _vocab(vocab_id)
+    return _transitive(vocab_id, "narrowerTransitive", "narrower", lambda c: labels().children(c))
+
+
+def _child(index, concept_id: int, lang: str, label_key: str = "prefLabel") -> dict:
+    item = {"uri": index.uris[concept_id], label_key: index.label_of(concept_id, lang)[0],
+            "hasChildren": bool(index.narrower(concept_id))}
+    if index.notations[concept_id]:
+        item["notation"] = index.notations[concept_id]
+    return item
+
+
+@blueprint.get("/<vocab_id>/children")
+def children(vocab_id: str):
+    _vocab(vocab_id)
+    uri, concept_id = _concept(vocab_id)
+    lang = _lang()
+    index = labels()
+    return _answer({"@context": {**BASE_CONTEXT, "prefLabel": "skos:prefLabel", "narrower": "skos:narrower",
+                                 "notation": "skos:notation", "hasChildren": "onki:hasChildren", "@language": lang},
+                    "uri": uri, "narrower": [_child(index, c, lang) for c in index.children(concept_id)]})
+
+
+@blueprint.get("/<vocab_id>/hierarchy")
+def hierarchy(vocab_id: str):
+    info = _vocab(vocab_id)
+    uri, concept_id = _concept(vocab_id)
+    lang = _lang()
+    index = labels()
+    scheme = info.schemes[0] if info.schemes else ""
+    results: dict[str, dict] = {}
+    queue, seen = [concept_id], set()
+    while queue:
+        current = queue.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        item = _child(index, current, lang)
+        item["prefLabel"] = item.pop("prefLabel")
+        if index.broaders[current]:
+            item["broader"] = [index.uris[b] for b in index.broaders[current]]
+        if index.top[current]:
+            item["top"], item["tops"] = scheme, [scheme]
+        if current != concept_id or index.narrower(current):
+            item["narrower"] = [_child(index, c, lang, "label") for c in index.children(current)]
+        results[index.uris[current]] = item
+        queue.extend(index.broaders[current])
+    # Like Skosmos with showTopConcepts: the other top concepts too, so the tree can be drawn whole.
+    for top in index.top_concepts(vocab_id):
+        top_uri = index.uris[top]
+        if top_uri not in results:
+            results[top_uri] = {"uri": top_uri, "top": scheme, "tops": [scheme],
+                                "prefLabel": index.label_of(top, lang)[0], "hasChildren": bool(index.narrower(top))}
+    return _answer({"@context": {**BASE_CONTEXT, "onki": ONKI, "prefLabel": "skos:prefLabel",
+                                 "notation": "skos:notation", "narrower": {"@id": "skos:narrower", "@type": "@id"},
+                                 "broader": {"@id": "skos:broader", "@type": "@id"},
+                                 "broaderTransitive": {"@id": "skos:broaderTransitive", "@container": "@index"},
+                                 "top": {"@id": "skos:topConceptOf", "@type": "@id"},
+                                 "tops": {"@id": "skos:topConceptOf", "@type": "@id"},
+                                 "hasChildren": "onki:hasChildren", "@language": lang},
+                    "uri": uri, "broaderTransitive": results})
+
+
+@blueprint.get("/<vocab_id>/index/")
+def index_letters(vocab_id: str):
+    _vocab(vocab_id)
+    lang = _lang()
+    return _answer({"@context": {**BASE_CONTEXT, "indexLetters": {"@id": "skosmos:indexLetters",
+                                                                  "@container": "@list", "@language": lang}},
+                    "uri": "", "indexLetters": labels().letters(vocab_id)})
+
+
+@blueprint.get("/<vocab_id>/index/<letter>")
+def index_concepts(vocab_id: str, letter: str):
+    _vocab(vocab_id)
+    lang = _lang()
+    limit = params.integer("limit", 0, 0, 100_000) or 100_000  # Skosmos: 0 or absent means all
+    offset = params.integer("offset", 0, 0, 10_000_000)
+    index = labels()
+    try:
+        found, _total = index.index_entries(vocab_id, letter, None, limit, offset)
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    concepts = []
+    for label in found:
+        concept_id = int(index.label_concept[label])
+        uri = index.uris[concept_id]
+        pref, pref_lang = index.label_of(concept_id, lang)
+        item = {"uri": uri, "localname": _localname(uri), "prefLabel": pref, "lang": pref_lang}
+        if KIND_NAMES[int(index.label_kind[label])] == "altLabel":
+            item["altLabel"] = index.label_text[label]
+        concepts.append(item)
+    return _answer({"@context": {**BASE_CONTEXT, "indexConcepts": {"@id": "skosmos:indexConcepts",
+                                                                   "@container": "@list"}},
+                    "uri": "", "indexConcepts": concepts})
+
+
+@blueprint.get("/<vocab_id>/groups")
+def groups(vocab_id: str):
+    import pyoxigraph as ox
+
+    info = _vocab(vocab_id)
+    lang = _lang()
+    graph = ox.NamedNode(info.graph)
+    found = []
+    for quad in store().store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                                                ox.NamedNode(SKOS + "Collection"), graph):
+        labels_by_lang = {q.object.language or "": q.object.value for q in store().store.quads_for_pattern(
+            quad.subject, ox.NamedNode(SKOS + "prefLabel"), None, graph)}
+        label = labels_by_lang.get(lang[:2]) or labels_by_lang.get("fr") or quad.subject.value
+        has_members = any(True for _ in store().store.quads_for_pattern(quad.subject, ox.NamedNode(SKOS + "member"),
+                                                                         None, graph))
+        found.append({"uri": quad.subject.value, "prefLabel": label, "hasMembers": has_members})
+    return _answer({"@context": {**BASE_CONTEXT, "onki": ONKI, "prefLabel": "skos:prefLabel",
+                                 "groups": "onki:hasGroup", "childGroups": {"@id": "skos:member", "@type": "@id"},
+                                 "hasMembers": "onki:hasMembers", "@language": lang},
+                    "uri": "", "groups": sorted(found, key=lambda g: g["uri"])})
