@@ -36,7 +36,10 @@ def _variant() -> str:
     return "api\x1f" + request.full_path
 
 
+@blueprint.before_request
 def _conditional():
+    """A 304 before any work when the client's copy is current (every answer here depends only on the
+    store's state and the request's path and query)."""
     cached = not_modified(_variant())
     if cached is not None:
         cached.headers["Access-Control-Allow-Origin"] = "*"
@@ -70,9 +73,6 @@ def _vocabulary_json(info) -> dict:
 
 @blueprint.get("/api/v1/vocabularies")
 def vocabularies():
-    cached = _conditional()
-    if cached is not None:
-        return cached
     return json_response({"vocabularies": [_vocabulary_json(i) for i in store().vocabularies().values()]},
                          _variant())
 
@@ -80,9 +80,6 @@ def vocabularies():
 @blueprint.get("/api/v1/vocabularies/<vocab_id>")
 def vocabulary(vocab_id: str):
     info = _vocabulary_or_404(vocab_id)
-    cached = _conditional()
-    if cached is not None:
-        return cached
     return json_response(_vocabulary_json(info), _variant())
 
 
@@ -181,9 +178,6 @@ def field_lookup(code: str):
 def concept():
     uri = params.uri()
     lang = params.language(default="fr")
-    cached = _conditional()
-    if cached is not None:
-        return cached
     details = concept_details(store(), labels(), uri, lang, params.text("vocab"))
     if details is None:
         raise NotFound(f"no concept {uri}")
@@ -260,7 +254,7 @@ def index_entries(vocab_id: str, letter: str):
 # -- description ---------------------------------------------------------------------------------
 @blueprint.get("/api/openapi.json")
 def openapi():
-    return json_response(openapi_document(store().base_uri), "openapi")
+    return json_response(openapi_document(store().base_uri), _variant())
 
 
 @blueprint.get("/api/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_to_bytes
 
 from flask import request
 from werkzeug.exceptions import BadRequest
@@ -22,12 +23,21 @@ def text(name: str, required: bool = False, default: str | None = None, aliases:
         if required:
             raise BadRequest(f"parameter {name!r} is required")
         return default
-    if "\ufffd" in value:
-        # Werkzeug replaces bytes that are not UTF-8 with U+FFFD: refuse rather than search for garbage.
+    if "\ufffd" in value or ("%" in value and not _query_is_utf8()):
+        # Werkzeug keeps percent-escapes that do not decode as UTF-8 as they are ("%FF"): refuse rather than
+        # search for that text.
         raise BadRequest(f"parameter {name!r} is not valid UTF-8 (percent-encode the UTF-8 bytes of the text)")
     if len(value) > MAX_TEXT:
         raise BadRequest(f"parameter {name!r} is {len(value)} characters long; at most {MAX_TEXT} are accepted")
     return value
+
+
+def _query_is_utf8() -> bool:
+    try:
+        unquote_to_bytes(request.query_string.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def integer(name: str, default: int, minimum: int, maximum: int) -> int:

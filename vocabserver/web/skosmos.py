@@ -14,6 +14,7 @@ from ..describe import describe
 from ..label_index import KIND_NAMES, QueryError
 from . import params
 from .api import json_response
+from .caching import not_modified
 from .context import labels, store
 from .negotiation import Offer, negotiate
 from .representations import rdf_response
@@ -30,8 +31,20 @@ DATA_OFFERS = [
 ]
 
 
+def _variant() -> str:
+    return "skosmos\x1f" + request.full_path
+
+
 def _answer(body: dict) -> Response:
-    return json_response(body, "skosmos\x1f" + request.full_path)
+    return json_response(body, _variant())
+
+
+@blueprint.before_request
+def _conditional():
+    cached = not_modified(_variant())
+    if cached is not None:
+        cached.headers["Access-Control-Allow-Origin"] = "*"
+    return cached
 
 
 def _lang(default: str = "fr") -> str:
