@@ -124,6 +124,34 @@ def wrk(url: str, paths: list[str], seconds: int) -> dict:
     return {"rps": round(int(requests) / seconds), "non_2xx": int(errors), "p99_ms": float(p99)}
 
 
+def serve_ready(data_dir: Path) -> dict:
+    """`vocabserver serve` on the loaded store: seconds until /ping answers, and until an autocompletion does."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOCABSERVER_")}
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "vocabserver", "--data-dir", str(data_dir), "--base-uri", BASE,
+                                "serve", "--port", str(port)], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    marks: dict = {}
+    try:
+        deadline = started + 60
+        while time.perf_counter() < deadline and len(marks) < 2:
+            for name, path in (("listening_s", "/ping"), ("autocomplete_s", "/api/v1/autocomplete?q=epee")):
+                if name in marks:
+                    continue
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5).read()
+                    marks[name] = round(time.perf_counter() - started, 3)
+                except OSError:
+                    time.sleep(0.01)
+                    break
+        marks["index_after_listening_s"] = round(marks["autocomplete_s"] - marks["listening_s"], 3)
+        return marks
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def http_bench(data_dir: Path, queries: list[str], seconds: int) -> dict:
     port = free_port()
     env = {**os.environ, "VOCABSERVER_DATA_DIR": str(data_dir), "VOCABSERVER_BASE_URI": BASE,
@@ -201,8 +229,11 @@ def main() -> None:
                                  "build_s": round(time.perf_counter() - started, 1),
                                  **time_queries(big, big_queries)}
             del big
+        store.close()
+        from vocabserver.label_index import index_path
+        index.save(index_path(store))  # as `vocabserver load` does
+        results["serve_ready"] = serve_ready(work / "store")
         if args.http:
-            store.close()
             results["http"] = http_bench(work / "store", queries, args.seconds)
         report(results, args.json)
     finally:
