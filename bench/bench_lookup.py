@@ -152,34 +152,45 @@ def serve_ready(data_dir: Path) -> dict:
         process.wait(timeout=30)
 
 
-def http_bench(data_dir: Path, queries: list[str], seconds: int) -> dict:
+def gunicorn(data_dir: Path, extra_env: dict) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "VOCABSERVER_DATA_DIR": str(data_dir), "VOCABSERVER_BASE_URI": BASE,
-           "VOCABSERVER_READ_ONLY": "1"}
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen([str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--no-control-socket",
+           "VOCABSERVER_READ_ONLY": "1", **extra_env}
+    binary = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen([str(binary), "-w", "2", "-b", f"127.0.0.1:{port}", "--no-control-socket",
                                 "vocabserver.wsgi:app"], env=env, cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(url + "/api/v1/autocomplete?q=a", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        paths = ["/api/v1/autocomplete?" + urllib.parse.urlencode({"q": q}) for q in queries[:2000]]
-        for path in paths:  # warm both workers' caches of one-letter prefixes
-            urllib.request.urlopen(url + path).read()
-        results = {"ping": wrk(url, ["/ping"], seconds), "autocomplete": wrk(url, paths, seconds)}
-        results["ratio"] = round(results["autocomplete"]["rps"] / results["ping"]["rps"], 3)
-        children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
-        results["worker_rss_mb"] = [round(rss_mb(int(pid)), 1) for pid in children]
-        return results
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/api/v1/autocomplete?q=a", timeout=2).read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return process, url
+
+
+def http_bench(data_dir: Path, queries: list[str], seconds: int) -> dict:
+    """Autocompletion against /ping on the same gunicorn configuration, without and with the answer cache."""
+    paths = ["/api/v1/autocomplete?" + urllib.parse.urlencode({"q": q}) for q in queries[:2000]]
+    results: dict = {}
+    for name, extra in (("computed", {"VOCABSERVER_ANSWER_CACHE": "0"}), ("answer_cache", {})):
+        process, url = gunicorn(data_dir, extra)
+        try:
+            for path in paths:  # warm-up: caches of one-letter prefixes (and answers, when on) in both workers
+                urllib.request.urlopen(url + path).read()
+                urllib.request.urlopen(url + path).read()
+            ping = wrk(url, ["/ping"], seconds)
+            autocomplete = wrk(url, paths, seconds)
+            children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+            results[name] = {"ping": ping, "autocomplete": autocomplete,
+                             "ratio": round(autocomplete["rps"] / ping["rps"], 3),
+                             "worker_rss_mb": [round(rss_mb(int(pid)), 1) for pid in children]}
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return results
 
 
 def main() -> None:

@@ -229,3 +229,53 @@ def test_index_follows_the_store_without_restart(tmp_path):
         assert LabelIndex.open(index_path(vocab_store), vocab_store.modified()) is not None
     finally:
         vocab_store.close()
+
+
+def test_api_answers_follow_the_store_without_restart(tmp_path):
+    """Over real HTTP, in the server's own process: a load changes the answers at once (answer cache and
+    label index both follow the store's state)."""
+    import threading
+
+    import requests
+    from werkzeug.serving import make_server
+
+    from vocabserver.config import Settings
+    from vocabserver.web import create_app
+
+    from .conftest import free_port
+
+    vocab_store = VocabStore(tmp_path / "store", BASE)
+    load_bundled(vocab_store, ["gene"])
+    app = create_app(Settings(tmp_path / "store", BASE, BASE, sparql_isolation="thread", sparql_workers=1),
+                     store=vocab_store)
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1/autocomplete?q=zephyrine"
+        assert requests.get(url, timeout=30).json()["results"] == []
+        assert requests.get(url, timeout=30).json()["results"] == []  # now from the answer cache
+        source = tmp_path / "essai.ttl"
+        source.write_text(DEPRECATED_TTL, encoding="utf-8")
+        load_file(vocab_store, source, "essai", None, False, True)
+        results = requests.get(url, timeout=30).json()["results"]
+        assert [r["prefLabel"] for r in results] == ["Zéphyrine"] and results[0]["vocab"] == "essai"
+    finally:
+        server.shutdown()
+        vocab_store.close()
+
+
+def test_answer_cache_is_bounded_and_tied_to_the_store_state():
+    from vocabserver.web.caching import AnswerCache
+
+    cache = AnswerCache(2)
+    cache.put("s1", "a", b"1")
+    cache.put("s1", "b", b"2")
+    assert cache.get("s1", "a") == b"1"
+    cache.put("s1", "c", b"3")  # "b" was the least recently used
+    assert cache.get("s1", "b") is None and cache.get("s1", "c") == b"3"
+    assert cache.get("s2", "a") is None and cache.get("s1", "a") is None  # a new state empties it
+    off = AnswerCache(0)
+    off.put("s1", "a", b"1")
+    assert off.get("s1", "a") is None

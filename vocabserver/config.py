@@ -24,7 +24,7 @@ def normalise_base_uri(value: str) -> str:
     return value if value.endswith("/") else value + "/"
 
 
-def _env_number(name: str, default: float, kind=float):
+def _env_number(name: str, default: float, kind=float, allow_zero: bool = False):
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -32,8 +32,8 @@ def _env_number(name: str, default: float, kind=float):
         value = kind(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number, not {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive, not {raw!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ConfigError(f"{name} must be {'zero or ' if allow_zero else ''}positive, not {raw!r}")
     return value
 
 
@@ -55,6 +55,7 @@ class Settings:
     cache_control: str = "public, max-age=300"
     read_only: bool = False  # open the store read-only: several server processes may share it
     sparql_isolation: str = "process"  # or "thread": faster, but a runaway query keeps a CPU until it ends
+    answer_cache: int = 10_000  # lookup answers kept per process (0: none)
 
     @classmethod
     def load(cls, data_dir: str | os.PathLike | None = None, base_uri: str | None = None,
@@ -70,4 +71,5 @@ class Settings:
             cache_control=os.environ.get("VOCABSERVER_CACHE_CONTROL") or "public, max-age=300",
             read_only=os.environ.get("VOCABSERVER_READ_ONLY", "").lower() in ("1", "true", "yes"),
             sparql_isolation=_choice("VOCABSERVER_SPARQL_ISOLATION", ("process", "thread")),
+            answer_cache=_env_number("VOCABSERVER_ANSWER_CACHE", 10_000, int, allow_zero=True),
         )

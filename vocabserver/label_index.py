@@ -111,9 +111,19 @@ class LabelIndex:
     loaded_from: str = "store"  # or "file": read back from where it was saved
     _by_uri: dict[str, list[int]] | None = None
     _narrower: list[list[int]] | None = None
+    _chains: dict = field(default_factory=dict)
+    _records: dict = field(default_factory=dict)
     _cache: OrderedDict = field(default_factory=OrderedDict)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock)
     _local: threading.local = field(default_factory=threading.local)
+
+    def __post_init__(self) -> None:
+        # Plain lists beside the numpy arrays: reading one element of a list is several times cheaper,
+        # and every hit shown reads a few.
+        self._vocab_of = [self.vocab_ids[v] for v in self.concept_vocab.tolist()]
+        self._guide = self.guide.tolist()
+        self._deprecated = self.deprecated.tolist()
+        self._kind = [KIND_NAMES[k] for k in self.label_kind.tolist()]
 
     # -- building ---------------------------------------------------------
     @classmethod
@@ -328,22 +338,33 @@ class LabelIndex:
         return fold(label), label
 
     def vocab_of(self, concept: int) -> str:
-        return self.vocab_ids[int(self.concept_vocab[concept])]
+        return self._vocab_of[concept]
 
     def record(self, concept: int, lang: str = "fr", label: int | None = None, with_path: bool = True) -> dict:
-        """What a client shows of a concept in a list of results."""
+        """What a client shows of a concept in a list of results (a new dict: callers may add to it)."""
+        key = (concept, lang, label, with_path)
+        memo = self._records
+        found = memo.get(key)
+        if found is None:
+            if len(memo) > 200_000:
+                memo.clear()  # bounded: the records of the concepts that were shown lately
+            found = memo[key] = self._record(concept, lang, label, with_path)
+        return dict(found)
+
+    def _record(self, concept: int, lang: str, label: int | None, with_path: bool) -> dict:
         pref, pref_lang = self.label_of(concept, lang)
         uri = self.uris[concept]
-        out = {"uri": uri, "id": uri.rstrip("/").rsplit("/", 1)[-1], "vocab": self.vocab_of(concept),
+        out = {"uri": uri, "id": uri[uri.rstrip("/").rfind("/") + 1:], "vocab": self._vocab_of[concept],
                "prefLabel": pref, "lang": pref_lang}
         if label is not None:
             out["matchedLabel"] = self.label_text[label]
-            out["matchedKind"] = KIND_NAMES[int(self.label_kind[label])]
+            out["matchedKind"] = self._kind[label]
             out["matchedLang"] = self.label_lang[label]
-        if self.notations[concept] is not None:
-            out["notation"] = self.notations[concept]
-        out["guideTerm"] = bool(self.guide[concept])
-        out["deprecated"] = bool(self.deprecated[concept])
+        notation = self.notations[concept]
+        if notation is not None:
+            out["notation"] = notation
+        out["guideTerm"] = self._guide[concept]
+        out["deprecated"] = self._deprecated[concept]
         if with_path:
             out["path"] = self.path(concept, lang)
         return out
@@ -351,25 +372,37 @@ class LabelIndex:
     def label_of(self, concept: int, lang: str = "fr") -> tuple[str, str]:
         """(prefLabel, its language) in `lang`, else French, else any."""
         labels = self.pref[concept]
-        for language in (primary_language(lang), "fr", ""):
+        wanted = lang if lang == "fr" else primary_language(lang)
+        if wanted in labels:
+            return labels[wanted], wanted
+        for language in ("fr", ""):
             if language in labels:
                 return labels[language], language
         for language, text in labels.items():
             return text, language
         return self.uris[concept], ""
 
+    def chain(self, concept: int) -> tuple[int, ...]:
+        """Broader concepts from the top down to the direct parent, following the first broader at each
+        level; computed once per concept (autocompletion shows it with every hit)."""
+        memo = self._chains
+        found = memo.get(concept)
+        if found is None:
+            steps, seen, current = [], {concept}, concept
+            while self.broaders[current]:
+                parent = next((b for b in self.broaders[current] if b not in seen), None)
+                if parent is None:
+                    break
+                seen.add(parent)
+                steps.append(parent)
+                current = parent
+            found = memo[concept] = tuple(reversed(steps))
+        return found
+
     def path(self, concept: int, lang: str = "fr") -> list[dict]:
-        """Broader concepts from the top down to the direct parent (first broader at each level)."""
-        steps, seen = [], {concept}
-        current = concept
-        while self.broaders[current]:
-            parent = next((b for b in self.broaders[current] if b not in seen), None)
-            if parent is None:
-                break
-            seen.add(parent)
-            steps.append({"uri": self.uris[parent], "prefLabel": self.label_of(parent, lang)[0]})
-            current = parent
-        return steps[::-1]
+        """The chain of broader concepts with their labels, top first."""
+        uris, label_of = self.uris, self.label_of
+        return [{"uri": uris[c], "prefLabel": label_of(c, lang)[0]} for c in self.chain(concept)]
 
     def paths(self, concept: int, lang: str = "fr", limit: int = 50) -> list[list[dict]]:
         """Every path to the top (polyhierarchy), top first, at most `limit`."""
@@ -579,7 +612,7 @@ class LabelIndex:
                 continue
             if allowed is not None and concept not in allowed:
                 continue
-            if not deprecated and self.deprecated[concept]:
+            if not deprecated and self._deprecated[concept]:
                 continue
             seen.add(concept)
             hits.append(Hit(concept, label, rank, rank < 0))

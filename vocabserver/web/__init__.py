@@ -13,6 +13,7 @@ from ..resources import shipped
 from ..sparql import Limits, SparqlService
 from ..sparql_pool import EvaluatorPool, ThreadEvaluator, snapshot_factory, store_factory
 from ..store import VocabStore
+from .caching import AnswerCache
 
 
 def create_app(settings: Settings | None = None, store: VocabStore | None = None) -> Flask:
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
     app.extensions["vocabserver.sparql"] = SparqlService(store, evaluator, limits)
     holder = LabelIndexHolder(store, index_path(store))
     app.extensions["vocabserver.labels"] = holder
+    app.extensions["vocabserver.answers"] = AnswerCache(settings.answer_cache)
     # Built (or read from its file) off the start-up path; a lookup arriving first waits for it.
     threading.Thread(target=holder.current, name="label-index", daemon=True).start()
 

@@ -3,15 +3,15 @@ alphabetical index. Described by the OpenAPI document at /api/openapi.json (web/
 
 from __future__ import annotations
 
-import json
+import orjson
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, NotFound
 
 from ..concepts import concept_details
 from ..label_index import QueryError
 from . import params
-from .caching import cacheable, not_modified
+from .caching import AnswerCache, cacheable, not_modified
 from .context import labels, store
 from .openapi import openapi_document
 from .representations import html_page
@@ -24,8 +24,8 @@ INDEX_MAX = 1000
 
 
 def json_response(body, variant: str | None = None, status: int = 200) -> Response:
-    response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status=status,
-                        mimetype="application/json")
+    # orjson: the answers of autocompletion are encoded several times faster than with json.
+    response = Response(orjson.dumps(body), status=status, mimetype="application/json")
     response.headers["Access-Control-Allow-Origin"] = "*"
     if variant is not None:
         cacheable(response, variant)
@@ -33,7 +33,9 @@ def json_response(body, variant: str | None = None, status: int = 200) -> Respon
 
 
 def _variant() -> str:
-    return "api\x1f" + request.full_path
+    # The raw path and query identify the answer (request.full_path would re-quote them on every call).
+    environ = request.environ
+    return f"api\x1f{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
 
 
 @blueprint.before_request
@@ -107,9 +109,25 @@ def _hits(vocab_ids: list[str] | None, maximum: int, default_limit: int, count: 
     return query, limit, offset, results, total
 
 
+def _remembered(compute) -> Response:
+    """The answer from the answer cache, or computed (and remembered)."""
+    cache: AnswerCache = current_app.extensions["vocabserver.answers"]
+    variant, stamp = _variant(), store().modified()
+    body = cache.get(stamp, variant)
+    if body is None:
+        body = orjson.dumps(compute())
+        cache.put(stamp, variant, body)
+    response = Response(body, mimetype="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return cacheable(response, variant)
+
+
 def _autocomplete(vocab_ids: list[str] | None = None):
-    query, limit, _offset, results, _ = _hits(params.vocabulary_filter(vocab_ids), AUTOCOMPLETE_MAX, 10, False)
-    return json_response({"q": query, "results": results}, _variant())
+    def compute() -> dict:
+        query, _limit, _offset, results, _ = _hits(params.vocabulary_filter(vocab_ids), AUTOCOMPLETE_MAX, 10, False)
+        return {"q": query, "results": results}
+
+    return _remembered(compute)
 
 
 @blueprint.get("/api/v1/autocomplete")
@@ -130,31 +148,35 @@ def field_autocomplete(code: str):
 
 @blueprint.get("/api/v1/search")
 def search():
-    if not (params.text("q", aliases=("query",)) or "").strip():
-        raise BadRequest("parameter 'q' is required: the words to search for")
-    query, limit, offset, results, total = _hits(params.vocabulary_filter(), SEARCH_MAX, 20, True)
-    return json_response({"q": query, "total": total, "offset": offset, "limit": limit, "results": results},
-                         _variant())
+    def compute() -> dict:
+        if not (params.text("q", aliases=("query",)) or "").strip():
+            raise BadRequest("parameter 'q' is required: the words to search for")
+        query, limit, offset, results, total = _hits(params.vocabulary_filter(), SEARCH_MAX, 20, True)
+        return {"q": query, "total": total, "offset": offset, "limit": limit, "results": results}
+
+    return _remembered(compute)
 
 
 def _lookup(vocab_ids: list[str] | None):
-    label = params.text("label", required=True)
-    if not label.strip():
-        raise BadRequest("parameter 'label' is empty")
-    lang = params.language(default=None)
-    index = labels()
-    hits = index.lookup(label, vocabularies=params.vocabulary_filter(vocab_ids), lang=lang,
-                        deprecated=params.boolean("deprecated"))
-    matches = []
-    for hit in hits:
-        record = index.record(hit.concept, lang or "fr", hit.label)
-        # What a validator needs: is the value the preferred form as written, or what should replace it.
-        record["preferredAsWritten"] = record["matchedKind"] == "prefLabel" and record["matchedLabel"] == label
-        matches.append(record)
-    usable = [m for m in matches if not m["guideTerm"] and not m["deprecated"]]
-    body = {"label": label, "found": bool(matches), "usable": bool(usable),
-            "preferred": usable[0]["prefLabel"] if usable else None, "matches": matches}
-    return json_response(body, _variant())
+    def compute() -> dict:
+        label = params.text("label", required=True)
+        if not label.strip():
+            raise BadRequest("parameter 'label' is empty")
+        lang = params.language(default=None)
+        index = labels()
+        hits = index.lookup(label, vocabularies=params.vocabulary_filter(vocab_ids), lang=lang,
+                            deprecated=params.boolean("deprecated"))
+        matches = []
+        for hit in hits:
+            record = index.record(hit.concept, lang or "fr", hit.label)
+            # What a validator needs: is the value the preferred form as written, or what should replace it.
+            record["preferredAsWritten"] = record["matchedKind"] == "prefLabel" and record["matchedLabel"] == label
+            matches.append(record)
+        usable = [m for m in matches if not m["guideTerm"] and not m["deprecated"]]
+        return {"label": label, "found": bool(matches), "usable": bool(usable),
+                "preferred": usable[0]["prefLabel"] if usable else None, "matches": matches}
+
+    return _remembered(compute)
 
 
 @blueprint.get("/api/v1/lookup")

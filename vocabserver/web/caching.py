@@ -8,16 +8,65 @@ representation, is the validator.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from functools import lru_cache
 
 from flask import Response, current_app, request
+from werkzeug.http import http_date
 
 from .context import store
 
 
+class AnswerCache:
+    """Encoded answers by request, for the current store state only.
+
+    Autocompletion traffic repeats itself: every user typing "épée" sends "e", "ep", "epe"… The answer
+    to a request depends only on the store's state and the request, so it is kept, encoded, in a bounded
+    LRU; a commit changes the state and empties it. Only answers that were computed successfully are
+    stored, so a bad request is refused every time.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._answers: OrderedDict[str, bytes] = OrderedDict()
+        self._stamp = ""
+        self._lock = threading.Lock()
+
+    def get(self, stamp: str, key: str) -> bytes | None:
+        if not self.size:
+            return None
+        with self._lock:
+            if stamp != self._stamp:
+                self._answers.clear()
+                self._stamp = stamp
+                return None
+            body = self._answers.get(key)
+            if body is not None:
+                self._answers.move_to_end(key)
+            return body
+
+    def put(self, stamp: str, key: str, body: bytes) -> None:
+        if not self.size:
+            return
+        with self._lock:
+            if stamp != self._stamp:
+                self._answers.clear()
+                self._stamp = stamp
+            self._answers[key] = body
+            if len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+
 def _etag(variant: str) -> str:
-    return hashlib.blake2b(f"{store().modified()}\x1f{variant}".encode(), digest_size=10).hexdigest()
+    return _validator(store().modified(), variant)
+
+
+@lru_cache(maxsize=8192)
+def _validator(stamp: str, variant: str) -> str:
+    # Cached: the same answer is revalidated often, and the stamp changes only with a commit.
+    return hashlib.blake2b(f"{stamp}\x1f{variant}".encode(), digest_size=10).hexdigest()
 
 
 def _last_modified() -> datetime | None:
@@ -32,8 +81,17 @@ def _parse_stamp(stamp: str) -> datetime | None:
         return None
 
 
+@lru_cache(maxsize=8)
+def _http_date(stamp: str) -> str | None:
+    moment = _parse_stamp(stamp)
+    return http_date(moment) if moment else None
+
+
 def not_modified(variant: str) -> Response | None:
     """A 304 when the client's copy is current, before any work is done."""
+    environ = request.environ
+    if "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
+        return None  # the common case, decided without parsing anything
     etag = _etag(variant)
     if request.if_none_match and request.if_none_match.contains(etag):
         return _finish(Response(status=304), etag)
@@ -49,10 +107,11 @@ def cacheable(response: Response, variant: str) -> Response:
 
 
 def _finish(response: Response, etag: str) -> Response:
-    response.set_etag(etag)
-    modified = _last_modified()
+    headers = response.headers
+    headers["ETag"] = f'"{etag}"'
+    modified = _http_date(store().modified())
     if modified:
-        response.last_modified = modified
-    response.headers["Cache-Control"] = current_app.config["VOCABSERVER_CACHE_CONTROL"]
-    response.vary.add("Accept")
+        headers["Last-Modified"] = modified
+    headers["Cache-Control"] = current_app.config["VOCABSERVER_CACHE_CONTROL"]
+    headers["Vary"] = "Accept"
     return response

@@ -32,7 +32,8 @@ DATA_OFFERS = [
 
 
 def _variant() -> str:
-    return "skosmos\x1f" + request.full_path
+    environ = request.environ
+    return f"skosmos\x1f{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
 
 
 def _answer(body: dict) -> Response:
