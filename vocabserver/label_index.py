@@ -767,6 +767,17 @@ class LabelIndexHolder:
     def ready(self) -> bool:
         return self._index is not None and self._index.stamp == self.store.modified()
 
+    def open_saved(self) -> bool:
+        """Read the saved index of the store's current state, if there is one (0.2 s at bundled size)."""
+        if self.cache_path is None:
+            return False
+        with self._lock:
+            index = LabelIndex.open(self.cache_path, self.store.modified())
+            if index is not None:
+                gc.freeze()
+                self._index = index
+        return index is not None
+
     def current(self) -> LabelIndex:
         stamp = self.store.modified()
         index = self._index

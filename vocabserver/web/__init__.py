@@ -27,17 +27,19 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
     app.json.sort_keys = False
     app.config["VOCABSERVER_CACHE_CONTROL"] = settings.cache_control
     app.extensions["vocabserver.store"] = store
+    holder = LabelIndexHolder(store, index_path(store))
+    app.extensions["vocabserver.labels"] = holder
+    app.extensions["vocabserver.answers"] = AnswerCache(settings.answer_cache)
+    if not holder.open_saved():
+        # No saved index of this state: built off the start-up path; a lookup arriving first waits for it.
+        threading.Thread(target=holder.current, name="label-index", daemon=True).start()
+    # (The saved index is read first, before the SPARQL workers start and compete for the CPU.)
     limits = Limits(settings.sparql_timeout, settings.sparql_max_rows, settings.sparql_workers)
     if settings.sparql_isolation == "thread":
         evaluator = ThreadEvaluator(limits.workers, store)
     else:
         evaluator = EvaluatorPool(limits.workers, store_factory(store) if store.read_only else snapshot_factory(store))
     app.extensions["vocabserver.sparql"] = SparqlService(store, evaluator, limits)
-    holder = LabelIndexHolder(store, index_path(store))
-    app.extensions["vocabserver.labels"] = holder
-    app.extensions["vocabserver.answers"] = AnswerCache(settings.answer_cache)
-    # Built (or read from its file) off the start-up path; a lookup arriving first waits for it.
-    threading.Thread(target=holder.current, name="label-index", daemon=True).start()
 
     from .api import blueprint as api
     from .health import blueprint as health
