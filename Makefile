@@ -10,13 +10,19 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-.PHONY: install run test bench build-vocabularies
+.PHONY: install run test bench build-vocabularies browser
 install: $(BIN)/.installed
+
+# The browser tests drive Debian's Chromium (no browser download); installed here when missing.
+browser:
+	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; else sudo apt-get install -y -q chromium; fi; } \
+	  || echo "chromium could not be installed: the browser tests will be skipped"
 
 run: $(BIN)/.installed
 	$(BIN)/vocabserver serve --host $(HOST) --port $(PORT)
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed browser
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed

@@ -113,6 +113,7 @@ class LabelIndex:
     _narrower: list[list[int]] | None = None
     _chains: dict = field(default_factory=dict)
     _records: dict = field(default_factory=dict)
+    _tops: dict = field(default_factory=dict)
     _cache: OrderedDict = field(default_factory=OrderedDict)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock)
     _local: threading.local = field(default_factory=threading.local)
@@ -323,12 +324,15 @@ class LabelIndex:
         return sorted({self.label_lang[i] for i in np.nonzero(in_vocab)[0].tolist()} - {""})
 
     def top_concepts(self, vocab_id: str) -> list[int]:
-        """Top concepts of a vocabulary, in alphabetical order of their French label."""
-        if vocab_id not in self.vocab_ids:
-            return []
-        vocab = self.vocab_ids.index(vocab_id)
-        found = np.nonzero(self.top & (self.concept_vocab == vocab))[0].tolist()
-        return sorted(found, key=self.sort_key)
+        """Top concepts of a vocabulary, in alphabetical order of their French label (computed once)."""
+        memo = self._tops
+        if vocab_id not in memo:
+            if vocab_id not in self.vocab_ids:
+                return []
+            vocab = self.vocab_ids.index(vocab_id)
+            found = np.nonzero(self.top & (self.concept_vocab == vocab))[0].tolist()
+            memo[vocab_id] = sorted(found, key=self.sort_key)
+        return memo[vocab_id]
 
     def children(self, concept: int) -> list[int]:
         return sorted(self.narrower(concept), key=self.sort_key)
@@ -718,28 +722,37 @@ class LabelIndex:
 
     def index_entries(self, vocab_id: str, letter: str, lang: str | None = None, limit: int = 100,
                       offset: int = 0) -> tuple[list[int], int]:
-        """Labels (ids) starting with `letter` in alphabetical order, and their total."""
+        """Preferred and alternative labels (ids) starting with `letter`, alphabetical, and their total."""
         part = self.parts.get(vocab_id)
         if part is None:
             return [], 0
         folded = fold(letter)
         if letter in ("0-9", "#"):
-            spans = [part.span(ch) for ch in sorted({k[0] for k in part.keys if _letter(k[0]) == letter})]
+            firsts = sorted({key[0] for key in self._first_keys(vocab_id) if _letter(key[0]) == letter})
+            spans = [part.span(first) for first in firsts]
         elif len(folded) == 1:
             spans = [part.span(folded)]
         else:
             raise QueryError(f"letter must be one letter, '0-9' or '#', not {letter!r}")
-        language = primary_language(lang) if lang else None
-        labels = []
+        chosen = []
         for lo, hi in spans:
-            for position in range(lo, hi):
-                if part.entry_start[position]:
-                    label = int(part.entry_label[position])
-                    if language is None or self.label_lang[label] in (language, ""):
-                        if self.label_kind[label] in (PREF, ALT) and not self.deprecated[self.label_concept[label]]:
-                            labels.append(label)
-        return labels[offset:offset + limit], len(labels)
+            positions = lo + np.nonzero(part.entry_start[lo:hi])[0]
+            found = part.entry_label[positions]
+            kinds = self.label_kind[found]
+            keep = ((kinds == PREF) | (kinds == ALT)) & ~self.deprecated[self.label_concept[found]]
+            chosen.extend(found[keep].tolist())
+        if lang is not None:
+            language = primary_language(lang)
+            chosen = [label for label in chosen if self.label_lang[label] in (language, "")]
+        return chosen[offset:offset + limit], len(chosen)
 
+    def _first_keys(self, vocab_id: str) -> list[str]:
+        part = self.parts[vocab_id]
+        firsts, position, keys = [], 0, part.keys
+        while position < len(keys):
+            firsts.append(keys[position])
+            position = bisect.bisect_left(keys, keys[position][0] + "\U0010ffff", position)
+        return firsts
 
 def _letter(first: str) -> str:
     if first.isdigit():

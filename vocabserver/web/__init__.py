@@ -53,7 +53,11 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        # Every error is JSON with a message; no HTML error pages, no tracebacks.
+        # Errors are JSON with a message — an HTML page for a browser on the pages; never a traceback.
+        if _wants_page():
+            from .pages import error_page
+
+            return error_page(exc)
         return jsonify(error=exc.name, status=exc.code, message=exc.description), exc.code
 
     @app.errorhandler(Exception)
@@ -63,3 +67,12 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
                        message="the server failed to answer this request; it has been logged"), 500
 
     return app
+
+
+def _wants_page() -> bool:
+    from flask import request
+
+    if request.path.startswith(("/api/", "/rest/", "/sparql", "/dumps/")):
+        return False
+    accept = request.accept_mimetypes
+    return accept.quality("text/html") > accept.quality("application/json")

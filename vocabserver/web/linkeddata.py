@@ -17,14 +17,16 @@ import threading
 from collections import OrderedDict
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 
 from ..describe import describe
 from ..jsonld import CONTEXT, to_jsonld
 from ..rdfio import FORMATS, format_by_name
+from . import pages
 from .caching import cacheable, not_modified
 from .context import store
+from .i18n import ui_language
 from .negotiation import negotiate
 from .representations import HTML, RDF_OFFERS, SUFFIX_OF, SUFFIXES, html_page, local_path, rdf_response
 
@@ -39,10 +41,26 @@ def _split_suffix(path: str) -> tuple[str, str | None]:
     return path, None
 
 
+def _links(response, document_base: str, offer) -> None:
+    response.headers["Content-Location"] = f"{document_base}.{SUFFIX_OF[offer.name]}"
+    response.headers["Link"] = ", ".join(
+        f'<{document_base}.{SUFFIX_OF[o.name]}>; rel="alternate"; type="{o.media_type}"' for o in RDF_OFFERS)
+
+
 def _serve(iri: str, explicit: str | None, document_base: str):
     offers = [HTML, *RDF_OFFERS]
     offer = negotiate(offers, explicit)
-    variant = f"describe\x1f{iri}\x1f{offer.name}"
+    if offer is HTML:
+        # Schemes and concepts have pages of the browsing interface; other resources a table of statements.
+        vocab_id = pages.scheme_vocabulary(iri)
+        if vocab_id is not None:
+            return pages.vocabulary_page(vocab_id)
+        alternates = [(o, f"{document_base}.{SUFFIX_OF[o.name]}") for o in RDF_OFFERS]
+        page = pages.concept_page(iri, alternates)
+        if page is not None:
+            _links(page, document_base, offer)
+            return page
+    variant = f"describe\x1f{iri}\x1f{offer.name}" + (f"\x1f{ui_language()}" if offer is HTML else "")
     cached = not_modified(variant)
     if cached is not None:
         return cached
@@ -55,9 +73,7 @@ def _serve(iri: str, explicit: str | None, document_base: str):
                              alternates=[(o, f"{document_base}.{SUFFIX_OF[o.name]}") for o in RDF_OFFERS])
     else:
         response = rdf_response(description.triples, offer)
-    response.headers["Content-Location"] = f"{document_base}.{SUFFIX_OF[offer.name]}"
-    response.headers["Link"] = ", ".join(
-        f'<{document_base}.{SUFFIX_OF[o.name]}>; rel="alternate"; type="{o.media_type}"' for o in RDF_OFFERS)
+    _links(response, document_base, offer)
     if description.truncated:
         response.headers["X-Description-Truncated"] = json.dumps(description.truncated)
     return cacheable(response, variant)
@@ -66,7 +82,20 @@ def _serve(iri: str, explicit: str | None, document_base: str):
 @blueprint.get("/<vocab_id>")
 def minted_scheme(vocab_id: str):
     path, explicit = _split_suffix(vocab_id)
-    return _serve(store().base_uri + path, explicit, "/" + path)
+    vocabularies = store().vocabularies()
+    iri = store().base_uri + path
+    if path in vocabularies and iri not in vocabularies[path].schemes:
+        # /deno names the vocabulary; its scheme has a URI of its own (a data.culture.fr ARK): the
+        # vocabulary page for a browser, else 303 to the scheme's description (Cool URIs).
+        offer = negotiate([HTML, *RDF_OFFERS], explicit)
+        if offer is HTML:
+            return pages.vocabulary_page(path)
+        scheme = vocabularies[path].schemes[0] if vocabularies[path].schemes else None
+        target = local_path(scheme) if scheme else None
+        if target is None:
+            raise NotFound(f"vocabulary {path!r} has no concept scheme")
+        return redirect(f"{target}.{SUFFIX_OF[offer.name]}", code=303)
+    return _serve(iri, explicit, "/" + path)
 
 
 @blueprint.get("/<vocab_id>/<path:local>")

@@ -1,19 +1,250 @@
-"""Human pages (the browsing interface grows here): the home page."""
+"""The browsing interface: home, vocabulary pages (tree, alphabetical index), concept pages, search, about.
+
+Server-rendered and complete without JavaScript; templates/static/app.js adds live autocompletion, lazy
+trees and URI copying. Concept and vocabulary pages are the HTML representations of their URIs
+(linkeddata.py negotiates, then calls `concept_page` / `vocabulary_page`).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+import math
+from functools import lru_cache
+from urllib.parse import urlencode
 
+from flask import Blueprint, Response, abort, render_template, request, send_from_directory
+from werkzeug.exceptions import NotFound
+
+from ..concepts import concept_details
+from ..label_index import QueryError
+from ..resources import shipped
+from . import i18n
 from .caching import cacheable, not_modified
-from .context import store
-from .representations import html_page
+from .context import labels, store
+from .representations import local_path
 
 blueprint = Blueprint("pages", __name__)
 
+TOP_PAGE = 200  # top concepts per page (AUTR has 32,344)
+NARROWER_PAGE = 200  # narrower concepts per page ("Personnes représentées" has 16,404)
+INDEX_PAGE = 100  # alphabetical index entries per page
+SEARCH_PAGE = 20
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
+
+# -- what every page template receives ------------------------------------------------------------
+def page_path(uri: str) -> str:
+    return local_path(uri) or "/resource?" + urlencode({"uri": uri})
+
+
+def with_lang(path: str) -> str:
+    """Links keep the chosen language when it is not the default."""
+    if i18n.ui_language() == "fr":
+        return path
+    head, hash_mark, fragment = path.partition("#")
+    return head + ("&" if "?" in head else "?") + "lang=en" + hash_mark + fragment
+
+
+def lang_url(code: str) -> str:
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
+@lru_cache(maxsize=1)
+def asset_version() -> str:
+    digest = hashlib.blake2b(digest_size=6)
+    for name in ("app.css", "app.js"):
+        digest.update((shipped("templates") / "static" / name).read_bytes())
+    return digest.hexdigest()
+
+
+@blueprint.app_context_processor
+def page_context() -> dict:
+    return {"t": i18n.translate, "ui_lang": i18n.ui_language(), "with_lang": with_lang, "lang_url": lang_url,
+            "page_path": page_path, "base_uri": store().base_uri, "asset_version": asset_version(),
+            "js_messages": {"usedFor": i18n.translate("used_for"), "more": i18n.translate("more"),
+                            "copied": i18n.translate("copied"), "none": i18n.translate("no_results", q="…"),
+                            "count": "{n} suggestion(s)"}}
+
+
+@blueprint.after_app_request
+def page_headers(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+        wanted = request.args.get("lang", "")[:2].lower()
+        if wanted in i18n.LANGUAGES and request.cookies.get(i18n.COOKIE) != wanted:
+            response.set_cookie(i18n.COOKIE, wanted, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
+
+
+def _variant(name: str) -> str:
+    environ = request.environ
+    return f"page\x1f{name}\x1f{i18n.ui_language()}\x1f{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+
+
+def render(template: str, variant: str, status: int = 200, **context) -> Response:
+    response = Response(render_template(template, **context), status=status, mimetype="text/html")
+    response.charset = "utf-8"
+    return cacheable(response, variant) if status == 200 else response
+
+
+def _page_number(name: str = "page") -> int:
+    raw = request.args.get(name, "1")
+    try:
+        number = int(raw)
+    except ValueError:
+        abort(400, f"parameter {name!r} must be a page number, not {raw[:40]!r}")
+    if number < 1:
+        abort(400, f"parameter {name!r} must be 1 or more")
+    return number
+
+
+def _pager(total: int, per_page: int, name: str = "page", anchor: str = "") -> dict:
+    pages = max(1, math.ceil(total / per_page))
+    page = min(_page_number(name), pages)
+
+    def link(number: int) -> str:
+        args = request.args.to_dict(flat=False)
+        args[name] = [str(number)]
+        return request.path + "?" + urlencode(args, doseq=True) + anchor
+
+    return {"page": page, "pages": pages, "offset": (page - 1) * per_page,
+            "previous": link(page - 1) if page > 1 else None, "next": link(page + 1) if page < pages else None}
+
+
+def _vocabulary_view(info) -> dict:
+    lang = i18n.ui_language()
+    return {"id": info.id, "title": info.title(lang), "description": info.descriptions.get(lang)
+            or info.descriptions.get("fr", ""), "fields": info.fields, "concepts": info.concepts,
+            "altLabels": info.counts.get("altLabels", 0), "modified": info.modified, "license": info.license,
+            "schemes": info.schemes}
+
+
+# -- pages -----------------------------------------------------------------------------------------
 @blueprint.get("/")
 def home():
-    cached = not_modified("home")
+    variant = _variant("home")
+    cached = not_modified(variant)
     if cached is not None:
         return cached
-    return cacheable(html_page("home.html", vocabularies=store().vocabularies()), "home")
+    vocabularies = [_vocabulary_view(info) for info in store().vocabularies().values()]
+    return render("home.html", variant, vocabularies=vocabularies)
+
+
+def vocabulary_page(vocab_id: str) -> Response:
+    info = store().vocabularies().get(vocab_id)
+    if info is None:
+        raise NotFound(f"no vocabulary {vocab_id!r}")
+    variant = _variant("vocabulary")
+    cached = not_modified(variant)
+    if cached is not None:
+        return cached
+    index, lang = labels(), i18n.ui_language()
+    tops = index.top_concepts(vocab_id)
+    top_pager = _pager(len(tops), TOP_PAGE, "top", "#tree-title")
+    shown = tops[top_pager["offset"]:top_pager["offset"] + TOP_PAGE]
+    top_items = [{"uri": index.uris[c], "prefLabel": index.label_of(c, lang)[0],
+                  "hasChildren": bool(index.narrower(c))} for c in shown]
+    letter = request.args.get("letter")
+    alphabetical = {"letter": None}
+    if letter:
+        try:
+            found, total = index.index_entries(vocab_id, letter, None, 10**9, 0)
+        except QueryError as exc:
+            abort(400, str(exc))
+        index_pager = _pager(total, INDEX_PAGE, "page", "#index")
+        page_labels = found[index_pager["offset"]:index_pager["offset"] + INDEX_PAGE]
+        entries = [index.record(int(index.label_concept[label]), lang, label, with_path=False)
+                   for label in page_labels]
+        alphabetical = {"letter": letter, "total": total, "entries": entries, "pager": index_pager}
+    return render("vocabulary.html", variant, v=_vocabulary_view(info), letters=index.letters(vocab_id),
+                  tops={"rows": top_items, "total": len(tops), "pager": top_pager}, index=alphabetical)
+
+
+def concept_page(iri: str, alternates: list) -> Response | None:
+    """The page of a concept, or None when `iri` is not a concept of a live vocabulary."""
+    variant = _variant("concept")
+    cached = not_modified(variant)
+    if cached is not None:
+        return cached
+    index, lang = labels(), i18n.ui_language()
+    details = concept_details(store(), index, iri, lang)
+    if details is None:
+        return None
+    info = store().vocabularies()[details["vocab"]]
+    narrower_pager = _pager(len(details["narrower"]), NARROWER_PAGE)
+    narrower = {"total": len(details["narrower"]), "pager": narrower_pager,
+                "rows": details["narrower"][narrower_pager["offset"]:narrower_pager["offset"] + NARROWER_PAGE]}
+    # The tree beside the page: the first path from the top down to this concept, which can be expanded.
+    chain = []
+    for step in (details["paths"][0] if details["paths"] else []):
+        concept_ids = index.concepts_of(step["uri"])
+        chain.append({"uri": step["uri"], "prefLabel": step["prefLabel"],
+                      "hasChildren": bool(concept_ids and index.narrower(concept_ids[0]))})
+    chain.append({"uri": iri, "prefLabel": details["label"], "hasChildren": bool(details["narrower"])})
+    return render("concept.html", variant, c=details, v=_vocabulary_view(info), narrower=narrower, chain=chain,
+                  alternates=alternates)
+
+
+def scheme_vocabulary(iri: str) -> str | None:
+    """The vocabulary whose concept scheme `iri` is."""
+    for vocab_id, info in store().vocabularies().items():
+        if iri in info.schemes:
+            return vocab_id
+    return None
+
+
+@blueprint.get("/search")
+def search():
+    variant = _variant("search")
+    cached = not_modified(variant)
+    if cached is not None:
+        return cached
+    q = request.args.get("q", "")
+    vocab = request.args.get("vocab") or None
+    lang = i18n.ui_language()
+    vocabularies = [_vocabulary_view(info) for info in store().vocabularies().values()]
+    context = {"q": q, "vocab": vocab, "vocabularies": vocabularies, "results": [], "total": 0, "error": None}
+    status = 200
+    if len(q) > 500:
+        context["error"], status = "La recherche est limitée à 500 caractères.", 400
+    elif vocab and vocab not in store().vocabularies():
+        context["error"], status = f"Vocabulaire inconnu : {vocab}", 400
+    elif q.strip():
+        index = labels()
+        page = _page_number()
+        hits, total = index.search(q, vocabularies=[vocab] if vocab else None, limit=SEARCH_PAGE,
+                                   offset=(page - 1) * SEARCH_PAGE, count=True)
+        pager_info = _pager(total, SEARCH_PAGE)
+        if pager_info["offset"] != (page - 1) * SEARCH_PAGE:  # a page past the end: show the last one
+            hits, _ = index.search(q, vocabularies=[vocab] if vocab else None, limit=SEARCH_PAGE,
+                                   offset=pager_info["offset"])
+        context.update(results=[index.record(h.concept, lang, h.label) for h in hits], total=total,
+                       pager_info=pager_info, first=pager_info["offset"] + 1)
+    return render("search.html", variant, status=status, **context)
+
+
+@blueprint.get("/about")
+def about():
+    variant = _variant("about")
+    cached = not_modified(variant)
+    if cached is not None:
+        return cached
+    return render("about.html", variant)
+
+
+@blueprint.get("/static/<path:name>")
+def static(name: str):
+    response = send_from_directory(shipped("templates") / "static", name, max_age=365 * 86400)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"  # URLs carry the content hash
+    return response
+
+
+
+def error_page(exc) -> Response:
+    return render("error.html", "", status=exc.code or 500, error=exc)

@@ -1,0 +1,123 @@
+"""The interface's two languages: French first, English second.
+
+The language of a page comes from `?lang=` (remembered in a cookie by the switcher's links), else the
+cookie, else Accept-Language, else French. Data labels follow it, with French as the fallback.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+
+LANGUAGES = ("fr", "en")
+COOKIE = "vocabserver_lang"
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # key: (fr, en)
+    "site": ("Vocabulaires Joconde", "Joconde vocabularies"),
+    "tagline": ("Vocabulaires scientifiques des collections des musées de France",
+                "Scientific vocabularies of the collections of the Musées de France"),
+    "home": ("Accueil", "Home"),
+    "search": ("Rechercher", "Search"),
+    "search_label": ("Rechercher un terme", "Search for a term"),
+    "search_in": ("Rechercher dans {title}", "Search in {title}"),
+    "search_placeholder": ("ex. épée, huile, portrait…", "e.g. épée, huile, portrait…"),
+    "all_vocabularies": ("tous les vocabulaires", "all vocabularies"),
+    "vocabulary": ("Vocabulaire", "Vocabulary"),
+    "vocabularies": ("Vocabulaires", "Vocabularies"),
+    "fields": ("Champs Joconde", "Joconde fields"),
+    "concepts": ("Concepts", "Concepts"),
+    "alt_labels": ("Synonymes", "Non-preferred terms"),
+    "top_concepts": ("Termes de tête", "Top concepts"),
+    "depth": ("Profondeur", "Depth"),
+    "updated": ("Mis à jour", "Updated"),
+    "downloads": ("Téléchargements", "Downloads"),
+    "licence": ("Licence", "Licence"),
+    "source": ("Source", "Source"),
+    "uri": ("URI", "URI"),
+    "copy": ("Copier", "Copy"),
+    "copied": ("URI copiée", "URI copied"),
+    "hierarchy": ("Hiérarchie", "Hierarchy"),
+    "alphabetical": ("Index alphabétique", "Alphabetical index"),
+    "expand": ("Déplier", "Expand"),
+    "collapse": ("Replier", "Collapse"),
+    "more": ("suite…", "more…"),
+    "pref_label": ("Terme préférentiel", "Preferred term"),
+    "used_for": ("Employé pour", "Used for"),
+    "use": ("employer", "use"),
+    "notation": ("Notation", "Notation"),
+    "broader": ("Terme générique", "Broader concept"),
+    "narrower": ("Termes spécifiques", "Narrower concepts"),
+    "related": ("Termes associés", "Related concepts"),
+    "mappings": ("Alignements", "Mappings"),
+    "notes": ("Notes", "Notes"),
+    "definition": ("Définition", "Definition"),
+    "scopeNote": ("Note d'application", "Scope note"),
+    "note": ("Note", "Note"),
+    "example": ("Exemple", "Example"),
+    "historyNote": ("Note historique", "History note"),
+    "editorialNote": ("Note éditoriale", "Editorial note"),
+    "changeNote": ("Note de modification", "Change note"),
+    "exactMatch": ("Équivalence exacte", "Exact match"),
+    "closeMatch": ("Équivalence proche", "Close match"),
+    "broadMatch": ("Équivalence plus large", "Broad match"),
+    "narrowMatch": ("Équivalence plus étroite", "Narrow match"),
+    "relatedMatch": ("Équivalence associée", "Related match"),
+    "collections": ("Collections", "Collections"),
+    "created": ("Créé", "Created"),
+    "modified": ("Modifié", "Modified"),
+    "formats": ("Formats", "Formats"),
+    "deprecated": ("Concept obsolète", "Deprecated concept"),
+    "replaced_by": ("Remplacé par", "Replaced by"),
+    "guide_term": ("Terme de regroupement : organise la liste, ne pas l'utiliser pour indexer une notice.",
+                   "Guide term: it organises the list and must not be used to index a record."),
+    "in_scheme": ("Vocabulaire", "Vocabulary"),
+    "top_concept": ("Terme de tête", "Top concept"),
+    "page": ("Page {page} sur {pages}", "Page {page} of {pages}"),
+    "previous": ("Précédent", "Previous"),
+    "next": ("Suivant", "Next"),
+    "results": ("{total} résultat(s) pour « {q} »", "{total} result(s) for “{q}”"),
+    "no_results": ("Aucun résultat pour « {q} ».", "No results for “{q}”."),
+    "matched": ("trouvé par", "matched"),
+    "branch": ("branche", "branch"),
+    "filter_vocabulary": ("Vocabulaire", "Vocabulary"),
+    "apply": ("Filtrer", "Filter"),
+    "about": ("À propos", "About"),
+    "api": ("API", "API"),
+    "sparql": ("SPARQL", "SPARQL"),
+    "catalogue": ("Catalogue VoID/DCAT", "VoID/DCAT catalogue"),
+    "language": ("Langue", "Language"),
+    "description": ("Description", "Description"),
+    "letters": ("Lettres", "Letters"),
+    "entries": ("{total} entrée(s) pour la lettre {letter}", "{total} entrie(s) for letter {letter}"),
+    "choose_letter": ("Choisissez une lettre.", "Choose a letter."),
+    "terms_count": ("{count} termes", "{count} terms"),
+    "show_all_top": ("{shown} premiers termes sur {total}", "first {shown} terms of {total}"),
+    "autocomplete_help": ("Suggestions pendant la saisie : flèches pour choisir, Entrée pour ouvrir.",
+                          "Suggestions as you type: arrow keys to choose, Enter to open."),
+    "skip": ("Aller au contenu", "Skip to content"),
+    "no_narrower": ("Aucun terme spécifique.", "No narrower concepts."),
+    "about_text": ("À propos de ce service", "About this service"),
+}
+
+
+def choose_language() -> str:
+    wanted = request.args.get("lang", "")[:2].lower()
+    if wanted in LANGUAGES:
+        return wanted
+    remembered = request.cookies.get(COOKIE, "")
+    if remembered in LANGUAGES:
+        return remembered
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or "fr"
+
+
+def ui_language() -> str:
+    if "ui_lang" not in g:
+        g.ui_lang = choose_language()
+    return g.ui_lang
+
+
+def translate(key: str, **values) -> str:
+    fr, en = MESSAGES.get(key, (key, key))
+    text = en if ui_language() == "en" else fr
+    return text.format(**values) if values else text
