@@ -24,72 +24,103 @@ MAPPINGS = {SKOS + name: name for name in
 DATES = {DCT + "created": "created", DCT + "modified": "modified", DCT + "issued": "issued"}
 REPLACED_BY = {DCT + "isReplacedBy", PREFIXES["dct"] + "replacedBy"}
 RDF_TYPE = PREFIXES["rdf"] + "type"
+RDF_TYPE_NODE = ox.NamedNode(RDF_TYPE)
+CONCEPT_NODE = ox.NamedNode(SKOS + "Concept")
+# The properties a concept page shows, each read with one seek (skos:narrower only as a fallback, below).
+SHOWN = [RDF_TYPE, *LABELS, SKOS + "notation", *NOTES, SKOS + "broader", SKOS + "related", *MAPPINGS, SKOS + "inScheme",
+         SKOS + "topConceptOf", *DATES, OWL + "deprecated", *REPLACED_BY]
 
 
 def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = "fr",
-                    vocab_id: str | None = None) -> dict | None:
-    """Everything about one concept, or None if no live vocabulary describes `uri` (as a concept)."""
+                    vocab_id: str | None = None, narrower_offset: int = 0, narrower_limit: int = 1000) -> dict | None:
+    """Everything about one concept, or None if no live vocabulary describes `uri` as a concept.
+
+    Narrower concepts come sorted and paged (`narrowerTotal` says how many): "Personnes représentées" has
+    16,401. Only the properties shown are read (one index seek each), never the thousands of
+    skos:narrower statements of such a concept.
+    """
     live = store.live_graphs()
     graphs = {g: v for g, v in live.items() if v != "catalogue" and (vocab_id is None or v == vocab_id)}
-    quads = [q for q in store.store.quads_for_pattern(ox.NamedNode(uri), None, None, None)
+    subject = ox.NamedNode(uri)
+    typed = [q.graph_name for q in store.store.quads_for_pattern(subject, RDF_TYPE_NODE, CONCEPT_NODE, None)
              if q.graph_name in graphs]
-    if not quads:
+    if not typed:
         return None
-    vocab = graphs[quads[0].graph_name]
-    quads = [q for q in quads if graphs[q.graph_name] == vocab]
+    graph = typed[0]
+    vocab = graphs[graph]
     concept_ids = [c for c in index.concepts_of(uri) if index.vocab_of(c) == vocab]
     concept = concept_ids[0] if concept_ids else None
     out: dict = {"uri": uri, "vocab": vocab, "types": [], "prefLabel": {}, "altLabel": {}, "hiddenLabel": {},
-                 "notation": [], "notes": {}, "broader": [], "narrower": [], "related": [], "mappings": {},
-                 "inScheme": [], "topConceptOf": [], "dates": {}, "deprecated": False, "replacedBy": []}
-    for quad in quads:
-        predicate, obj = quad.predicate.value, quad.object
-        if predicate == RDF_TYPE:
-            out["types"].append(_compact(obj.value))
-        elif predicate in LABELS and isinstance(obj, ox.Literal):
-            language = obj.language or ""
-            if predicate == SKOS + "prefLabel":
-                out["prefLabel"].setdefault(language, obj.value)
-            else:
-                out[LABELS[predicate]].setdefault(language, []).append(obj.value)
-        elif predicate == SKOS + "notation" and isinstance(obj, ox.Literal):
-            out["notation"].append(obj.value)
-        elif predicate in NOTES and isinstance(obj, ox.Literal):
-            out["notes"].setdefault(NOTES[predicate], {}).setdefault(obj.language or "", []).append(obj.value)
-        elif predicate in RELATIONS and isinstance(obj, ox.NamedNode):
-            out[RELATIONS[predicate]].append(obj.value)
-        elif predicate in MAPPINGS and isinstance(obj, ox.NamedNode):
-            out["mappings"].setdefault(MAPPINGS[predicate], []).append(obj.value)
-        elif predicate == SKOS + "inScheme":
-            out["inScheme"].append(obj.value)
-        elif predicate == SKOS + "topConceptOf":
-            out["topConceptOf"].append(obj.value)
-        elif predicate in DATES and isinstance(obj, ox.Literal):
-            out["dates"][DATES[predicate]] = obj.value
-        elif predicate == OWL + "deprecated" and isinstance(obj, ox.Literal):
-            out["deprecated"] = obj.value in ("true", "1")
-        elif predicate in REPLACED_BY and isinstance(obj, ox.NamedNode):
-            out["replacedBy"].append(obj.value)
-    if "skos:Concept" not in out["types"]:
-        return None
+                 "notation": [], "notes": {}, "broader": [], "narrower": [], "narrowerTotal": 0, "related": [],
+                 "mappings": {}, "inScheme": [], "topConceptOf": [], "dates": {}, "deprecated": False,
+                 "replacedBy": []}
+    narrower_uris: list[str] = []
+    for predicate in SHOWN if concept is not None else [*SHOWN, SKOS + "narrower"]:
+        for quad in store.store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph):
+            obj = quad.object
+            if predicate == RDF_TYPE:
+                out["types"].append(_compact(obj.value))
+            elif predicate in LABELS and isinstance(obj, ox.Literal):
+                language = obj.language or ""
+                if predicate == SKOS + "prefLabel":
+                    out["prefLabel"].setdefault(language, obj.value)
+                else:
+                    out[LABELS[predicate]].setdefault(language, []).append(obj.value)
+            elif predicate == SKOS + "notation" and isinstance(obj, ox.Literal):
+                out["notation"].append(obj.value)
+            elif predicate in NOTES and isinstance(obj, ox.Literal):
+                out["notes"].setdefault(NOTES[predicate], {}).setdefault(obj.language or "", []).append(obj.value)
+            elif predicate == SKOS + "narrower" and isinstance(obj, ox.NamedNode):
+                narrower_uris.append(obj.value)  # read only when the index does not know the concept
+            elif predicate in RELATIONS and isinstance(obj, ox.NamedNode):
+                out[RELATIONS[predicate]].append(obj.value)
+            elif predicate in MAPPINGS and isinstance(obj, ox.NamedNode):
+                out["mappings"].setdefault(MAPPINGS[predicate], []).append(obj.value)
+            elif predicate == SKOS + "inScheme":
+                out["inScheme"].append(obj.value)
+            elif predicate == SKOS + "topConceptOf":
+                out["topConceptOf"].append(obj.value)
+            elif predicate in DATES and isinstance(obj, ox.Literal):
+                out["dates"][DATES[predicate]] = obj.value
+            elif predicate == OWL + "deprecated" and isinstance(obj, ox.Literal):
+                out["deprecated"] = obj.value in ("true", "1")
+            elif predicate in REPLACED_BY and isinstance(obj, ox.NamedNode):
+                out["replacedBy"].append(obj.value)
     for key in ("altLabel", "hiddenLabel"):
         for values in out[key].values():
             values.sort()
     # Relations with their labels, alphabetically: what a page or a client renders without more requests.
-    for key in ("broader", "narrower", "related", "replacedBy"):
+    for key in ("broader", "related", "replacedBy"):
         out[key] = sorted((_linked(index, vocab, target, lang) for target in set(out[key])),
                           key=lambda item: (item["sortKey"], item["uri"]))
         for item in out[key]:
             del item["sortKey"]
+    if concept is not None:
+        children = index.children(concept)
+        out["narrowerTotal"] = len(children)
+        out["narrower"] = [_item(index, c, lang) for c in children[narrower_offset:narrower_offset + narrower_limit]]
+    else:
+        items = sorted((_linked(index, vocab, target, lang) for target in set(narrower_uris)),
+                       key=lambda item: (item["sortKey"], item["uri"]))
+        for item in items:
+            del item["sortKey"]
+        out["narrowerTotal"] = len(items)
+        out["narrower"] = items[narrower_offset:narrower_offset + narrower_limit]
     for key, targets in out["mappings"].items():
         out["mappings"][key] = [_linked(index, None, target, lang, sort=False) for target in sorted(set(targets))]
     out["notation"] = sorted(out["notation"])
     label, label_lang = _choose(out["prefLabel"], lang)
     out["label"], out["labelLang"] = label or uri, label_lang
-    out["collections"] = _collections(store, quads[0].graph_name, uri, lang)
+    out["collections"] = _collections(store, graph, uri, lang)
     out["guideTerm"] = bool(index.guide[concept]) if concept is not None else False
     out["paths"] = index.paths(concept, lang) if concept is not None else []
     return out
+
+
+def _item(index: LabelIndex, concept: int, lang: str) -> dict:
+    label, label_lang = index.label_of(concept, lang)
+    return {"uri": index.uris[concept], "prefLabel": label, "lang": label_lang, "vocab": index.vocab_of(concept),
+            "hasChildren": bool(index.narrower(concept))}
 
 
 def _collections(store: VocabStore, graph: ox.NamedNode, uri: str, lang: str) -> list[dict]:

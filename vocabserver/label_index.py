@@ -114,6 +114,7 @@ class LabelIndex:
     _chains: dict = field(default_factory=dict)
     _records: dict = field(default_factory=dict)
     _tops: dict = field(default_factory=dict)
+    _children: dict = field(default_factory=dict)
     _cache: OrderedDict = field(default_factory=OrderedDict)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock)
     _local: threading.local = field(default_factory=threading.local)
@@ -335,7 +336,11 @@ class LabelIndex:
         return memo[vocab_id]
 
     def children(self, concept: int) -> list[int]:
-        return sorted(self.narrower(concept), key=self.sort_key)
+        """Narrower concepts in alphabetical order (computed once per concept: some have 16,000)."""
+        found = self._children.get(concept)
+        if found is None:
+            found = self._children[concept] = sorted(self.narrower(concept), key=self.sort_key)
+        return found
 
     def sort_key(self, concept: int) -> tuple[str, str]:
         label = self.label_of(concept)[0]

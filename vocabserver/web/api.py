@@ -200,7 +200,9 @@ def field_lookup(code: str):
 def concept():
     uri = params.uri()
     lang = params.language(default="fr")
-    details = concept_details(store(), labels(), uri, lang, params.text("vocab"))
+    details = concept_details(store(), labels(), uri, lang, params.text("vocab"),
+                              narrower_offset=params.integer("narrower_offset", 0, 0, 10_000_000),
+                              narrower_limit=params.integer("narrower_limit", 1000, 0, 100_000))
     if details is None:
         raise NotFound(f"no concept {uri}")
     return json_response(details, _variant())

@@ -101,7 +101,12 @@ def openapi_document(base_uri: str) -> dict:
                                              [FIELD_PATH, LABEL, LANG], "Lookup", "lookup"),
         "/api/v1/concept": _get("Concept", "Labels by language, notation, notes, broader/narrower/related with "
                                            "labels, mappings, collections, dates, deprecation, paths to the top.",
-                                [URI, LANG, VOCAB], "Concept", "concepts"),
+                                [URI, LANG, VOCAB,
+                                 _param("narrower_limit", "Narrower concepts to include (alphabetical); "
+                                        "narrowerTotal says how many there are.",
+                                        {"type": "integer", "minimum": 0, "maximum": 100000, "default": 1000}),
+                                 _param("narrower_offset", "Narrower concepts to skip.",
+                                        {"type": "integer", "minimum": 0, "default": 0})], "Concept", "concepts"),
         "/api/v1/vocabularies/{vocab_id}/top": _get("Top concepts", "Alphabetical, paged.",
                                                     [VOCAB_PATH, LANG, _limit(1000, 100000), OFFSET], "Page", "concepts"),
         "/api/v1/children": _get("Narrower concepts", "Alphabetical, paged (some concepts have thousands).",
@@ -136,7 +141,7 @@ def openapi_document(base_uri: str) -> dict:
             "uri": _STRING, "vocab": _STRING, "label": _STRING, "prefLabel": {"type": "object"}, "altLabel": {"type": "object"},
             "notation": {"type": "array", "items": _STRING}, "notes": {"type": "object"},
             "broader": {"type": "array", "items": _LINK}, "narrower": {"type": "array", "items": _LINK},
-            "related": {"type": "array", "items": _LINK}, "mappings": {"type": "object"},
+            "narrowerTotal": {"type": "integer"}, "related": {"type": "array", "items": _LINK}, "mappings": {"type": "object"},
             "dates": {"type": "object"}, "deprecated": {"type": "boolean"}, "replacedBy": {"type": "array", "items": _LINK},
             "paths": {"type": "array", "items": {"type": "array", "items": _LINK}}}},
         "Hierarchy": {"type": "object", "properties": {"uri": _STRING, "prefLabel": _STRING,

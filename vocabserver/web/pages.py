@@ -173,20 +173,24 @@ def concept_page(iri: str, alternates: list) -> Response | None:
     if cached is not None:
         return cached
     index, lang = labels(), i18n.ui_language()
-    details = concept_details(store(), index, iri, lang)
+    page_number = _page_number()
+    details = concept_details(store(), index, iri, lang, narrower_offset=(page_number - 1) * NARROWER_PAGE,
+                              narrower_limit=NARROWER_PAGE)
     if details is None:
         return None
     info = store().vocabularies()[details["vocab"]]
-    narrower_pager = _pager(len(details["narrower"]), NARROWER_PAGE)
-    narrower = {"total": len(details["narrower"]), "pager": narrower_pager,
-                "rows": details["narrower"][narrower_pager["offset"]:narrower_pager["offset"] + NARROWER_PAGE]}
+    narrower_pager = _pager(details["narrowerTotal"], NARROWER_PAGE)
+    if narrower_pager["page"] != page_number:  # past the last page: show the last one
+        details = concept_details(store(), index, iri, lang, narrower_offset=narrower_pager["offset"],
+                                  narrower_limit=NARROWER_PAGE)
+    narrower = {"total": details["narrowerTotal"], "pager": narrower_pager, "rows": details["narrower"]}
     # The tree beside the page: the first path from the top down to this concept, which can be expanded.
     chain = []
     for step in (details["paths"][0] if details["paths"] else []):
         concept_ids = index.concepts_of(step["uri"])
         chain.append({"uri": step["uri"], "prefLabel": step["prefLabel"],
                       "hasChildren": bool(concept_ids and index.narrower(concept_ids[0]))})
-    chain.append({"uri": iri, "prefLabel": details["label"], "hasChildren": bool(details["narrower"])})
+    chain.append({"uri": iri, "prefLabel": details["label"], "hasChildren": bool(details["narrowerTotal"])})
     return render("concept.html", variant, c=details, v=_vocabulary_view(info), narrower=narrower, chain=chain,
                   alternates=alternates)
 
