@@ -314,6 +314,13 @@ class LabelIndex:
                 stack.extend(self.narrower(child))
         return seen
 
+    def warm(self) -> None:
+        """Compute what pages ask for first (narrower lists, sorted top concepts), off the request path."""
+        if self.uris:
+            self.narrower(0)
+        for vocab_id in self.vocab_ids:
+            self.top_concepts(vocab_id)
+
     def labels_of(self, concept: int) -> list[int]:
         return np.nonzero(self.label_concept == concept)[0].tolist()
 
@@ -792,9 +799,15 @@ class LabelIndexHolder:
         with self._lock:
             index = LabelIndex.open(self.cache_path, self.store.modified())
             if index is not None:
-                gc.freeze()
-                self._index = index
+                self._install(index)
         return index is not None
+
+    def _install(self, index: LabelIndex) -> None:
+        # The index lives until the next change: keep the collector from walking its millions of
+        # objects (a full pass costs hundreds of milliseconds at 1.5 million labels).
+        gc.freeze()
+        self._index = index
+        threading.Thread(target=index.warm, name="label-index-warm", daemon=True).start()
 
     def current(self) -> LabelIndex:
         stamp = self.store.modified()
@@ -815,8 +828,5 @@ class LabelIndexHolder:
                             index.save(self.cache_path)
                         except OSError:
                             pass  # a read-only deployment builds in memory each start
-                # The index lives until the next change: keep the collector from walking its millions of
-                # objects (a full pass costs hundreds of milliseconds at 1.5 million labels).
-                gc.freeze()
-                self._index = index
+                self._install(index)
             return index

@@ -7,6 +7,7 @@ trees and URI copying. Concept and vocabulary pages are the HTML representations
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from functools import lru_cache
@@ -87,6 +88,17 @@ def _variant(name: str) -> str:
     return f"page\x1f{name}\x1f{i18n.ui_language()}\x1f{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
 
 
+def conditional(name: str):
+    """A 304 before any work when the browser's copy of this page (in this language) is current."""
+    def decorate(view):
+        @functools.wraps(view)
+        def answer(*args, **kwargs):
+            cached = not_modified(_variant(name))
+            return cached if cached is not None else view(*args, **kwargs)
+        return answer
+    return decorate
+
+
 def render(template: str, variant: str, status: int = 200, **context) -> Response:
     response = Response(render_template(template, **context), status=status, mimetype="text/html")
     response.charset = "utf-8"
@@ -127,23 +139,19 @@ def _vocabulary_view(info) -> dict:
 
 # -- pages -----------------------------------------------------------------------------------------
 @blueprint.get("/")
+@conditional("home")
 def home():
     variant = _variant("home")
-    cached = not_modified(variant)
-    if cached is not None:
-        return cached
     vocabularies = [_vocabulary_view(info) for info in store().vocabularies().values()]
     return render("home.html", variant, vocabularies=vocabularies)
 
 
+@conditional("vocabulary")
 def vocabulary_page(vocab_id: str) -> Response:
     info = store().vocabularies().get(vocab_id)
     if info is None:
         raise NotFound(f"no vocabulary {vocab_id!r}")
     variant = _variant("vocabulary")
-    cached = not_modified(variant)
-    if cached is not None:
-        return cached
     index, lang = labels(), i18n.ui_language()
     tops = index.top_concepts(vocab_id)
     top_pager = _pager(len(tops), TOP_PAGE, "top", "#tree-title")
@@ -166,12 +174,10 @@ def vocabulary_page(vocab_id: str) -> Response:
                   tops={"rows": top_items, "total": len(tops), "pager": top_pager}, index=alphabetical)
 
 
+@conditional("concept")
 def concept_page(iri: str, alternates: list) -> Response | None:
     """The page of a concept, or None when `iri` is not a concept of a live vocabulary."""
     variant = _variant("concept")
-    cached = not_modified(variant)
-    if cached is not None:
-        return cached
     index, lang = labels(), i18n.ui_language()
     page_number = _page_number()
     details = concept_details(store(), index, iri, lang, narrower_offset=(page_number - 1) * NARROWER_PAGE,
@@ -204,11 +210,9 @@ def scheme_vocabulary(iri: str) -> str | None:
 
 
 @blueprint.get("/search")
+@conditional("search")
 def search():
     variant = _variant("search")
-    cached = not_modified(variant)
-    if cached is not None:
-        return cached
     q = request.args.get("q", "")
     vocab = request.args.get("vocab") or None
     lang = i18n.ui_language()
@@ -234,11 +238,9 @@ def search():
 
 
 @blueprint.get("/about")
+@conditional("about")
 def about():
     variant = _variant("about")
-    cached = not_modified(variant)
-    if cached is not None:
-        return cached
     return render("about.html", variant)
 
 
