@@ -139,3 +139,33 @@ def test_static_files_are_served_with_long_caching(server):
     assert "immutable" in css.headers["Cache-Control"]
     assert "http://" not in js.text.replace("http://data.culture.fr/thesaurus/resource/", "")  # nothing fetched elsewhere
     assert requests.get(server.url + "/static/../pyproject.toml", timeout=30).status_code == 404
+
+
+def test_deprecated_concept_banner_and_dates(tmp_path):
+    from .conftest import Server, cli
+
+    source = tmp_path / "old.ttl"
+    source.write_text("""
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<s> a skos:ConceptScheme ; skos:prefLabel "Essai"@fr ; skos:hasTopConcept <a>, <b> .
+<a> a skos:Concept ; skos:inScheme <s> ; skos:topConceptOf <s> ; skos:prefLabel "ancien terme"@fr ;
+    owl:deprecated true ; dct:isReplacedBy <b> ; dct:created "2001-02-03"^^xsd:date ;
+    skos:exactMatch <http://www.wikidata.org/entity/Q12791> ; skos:scopeNote "Ne plus employer."@fr .
+<b> a skos:Concept ; skos:inScheme <s> ; skos:topConceptOf <s> ; skos:prefLabel "nouveau terme"@fr ;
+    skos:prefLabel "new term"@en .
+""", encoding="utf-8")
+    data_dir = tmp_path / "store"
+    assert cli("load", "--as", "essai", str(source), data_dir=data_dir, base_uri="").returncode == 0
+    server = Server(data_dir)
+    try:
+        text = page(server, "/essai/a")
+        assert "Concept obsolète" in text and "Remplacé par" in text and 'href="/essai/b">nouveau terme' in text
+        assert "Équivalence exacte" in text and 'href="http://www.wikidata.org/entity/Q12791"' in text
+        assert "2001-02-03" in text and "Ne plus employer." in text
+        english = page(server, "/essai/a?lang=en")
+        assert "Deprecated concept" in english and "new term" in english  # labels in the chosen language
+    finally:
+        server.stop()

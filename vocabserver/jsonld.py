@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import orjson
 from collections import defaultdict
 from functools import lru_cache
 
@@ -54,4 +54,4 @@ def to_jsonld(triples, context_url: str | None = None) -> bytes:
         node.update({p: values for p, values in sorted(props[sid].items())})
         graph.append(node)
     document = {"@context": CONTEXT, "@graph": graph}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return orjson.dumps(document)  # compact UTF-8, several times faster than json
