@@ -13,6 +13,7 @@ import math
 from functools import lru_cache
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
@@ -30,6 +31,7 @@ TOP_PAGE = 200  # top concepts per page (AUTR has 32,344)
 NARROWER_PAGE = 200  # narrower concepts per page ("Personnes représentées" has 16,404)
 INDEX_PAGE = 100  # alphabetical index entries per page
 SEARCH_PAGE = 20
+DCT_MODIFIED = "http://purl.org/dc/terms/modified"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
@@ -134,7 +136,16 @@ def _vocabulary_view(info) -> dict:
     return {"id": info.id, "title": info.title(lang), "description": info.descriptions.get(lang)
             or info.descriptions.get("fr", ""), "fields": info.fields, "concepts": info.concepts,
             "altLabels": info.counts.get("altLabels", 0), "modified": info.modified, "license": info.license,
-            "schemes": info.schemes}
+            "schemes": info.schemes, "version": _scheme_date(info)}
+
+
+def _scheme_date(info) -> str:
+    """The date of the vocabulary's content (dct:modified of its scheme: "2014-05" for the lexicons)."""
+    graph = ox.NamedNode(info.graph)
+    for scheme in info.schemes:
+        for quad in store().store.quads_for_pattern(ox.NamedNode(scheme), ox.NamedNode(DCT_MODIFIED), None, graph):
+            return quad.object.value
+    return ""
 
 
 # -- pages -----------------------------------------------------------------------------------------
