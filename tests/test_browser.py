@@ -74,7 +74,8 @@ def test_autocomplete_to_concept_hierarchy_and_english(server, page):
     tree.get_by_role("treeitem", name="épée-baïonnette").wait_for()
     assert item.get_attribute("aria-expanded") == "true"
     shot(page, "concept")
-    # Keyboard: the tree collapses with ArrowLeft, expands again with ArrowRight.
+    # Keyboard: one Tab stop in the tree (roving focus); ArrowLeft collapses, ArrowRight expands again.
+    assert tree.locator('[role="treeitem"][tabindex="0"]').count() == 1
     item.focus()
     page.keyboard.press("ArrowLeft")
     assert item.get_attribute("aria-expanded") == "false"

@@ -44,6 +44,7 @@ def test_home_lists_the_vocabularies(server):
 def test_vocabulary_page_tree_and_index_without_javascript(server):
     text = page(server, "/domn")
     assert 'role="tree"' in text and text.count('role="treeitem"') == 4
+    assert 'role="treeitem" href' in text and 'treeitem" tabindex' not in text  # without JavaScript: Tab stops
     assert "/resource/ark:/67717/T51-" in text  # DOMN concepts keep their ARKs
     letters = page(server, "/autr")
     assert 'href="/autr?letter=B#index"' in letters

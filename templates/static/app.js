@@ -57,7 +57,7 @@
         var parts = [el("span", { "class": "hit-label" }, [hit.prefLabel]),
                      el("span", { "class": "badge" }, [hit.vocab])];
         if (hit.matchedKind === "altLabel" || hit.matchedKind === "hiddenLabel") {
-          parts.push(el("span", { "class": "hit-alt" }, [(text.usedFor || "employé pour") + " : " + hit.matchedLabel]));
+          parts.push(el("span", { "class": "hit-alt" }, [(text.usedFor || "employé pour") + (text.colon || " :") + " " + hit.matchedLabel]));
         }
         if (hit.path && hit.path.length) {
           parts.push(el("span", { "class": "hit-path" }, [hit.path.map(function (p) { return p.prefLabel; }).join(" › ")]));
@@ -156,7 +156,9 @@
     if (group) group.hidden = true;
   }
   document.querySelectorAll('[role="tree"]').forEach(function (tree) {
-    var first = tree.querySelector('[role="treeitem"]');
+    // Roving focus: one stop for Tab, arrows inside (without this script every link is a Tab stop).
+    tree.querySelectorAll('[role="treeitem"]').forEach(function (i) { i.setAttribute("tabindex", "-1"); });
+    var first = tree.querySelector('[role="treeitem"][aria-current="page"]') || tree.querySelector('[role="treeitem"]');
     if (first) first.setAttribute("tabindex", "0");
     tree.addEventListener("click", function (event) {
       var toggle = event.target.closest(".toggle");

@@ -98,6 +98,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "skip": ("Aller au contenu", "Skip to content"),
     "no_narrower": ("Aucun terme spécifique.", "No narrower concepts."),
     "about_text": ("À propos de ce service", "About this service"),
+    "colon": ("\u00a0:", ":"),  # French typography puts a (non-breaking) space before a colon
+    "data_licence": ("Données : Licence Ouverte 2.0.", "Data: Licence Ouverte 2.0 (Etalab open licence)."),
+    "ministry": ("Ministère de la Culture, Service des musées de France",
+                 "French Ministry of Culture, Service des musées de France"),
 }
 
 

@@ -68,7 +68,7 @@ def page_context() -> dict:
     return {"t": i18n.translate, "ui_lang": i18n.ui_language(), "with_lang": with_lang, "lang_url": lang_url,
             "page_path": page_path, "base_uri": store().base_uri, "asset_version": asset_version(),
             "js_messages": {"usedFor": i18n.translate("used_for"), "more": i18n.translate("more"),
-                            "copied": i18n.translate("copied"), "none": i18n.translate("no_results", q="…"),
+                            "copied": i18n.translate("copied"), "colon": i18n.translate("colon"), "none": i18n.translate("no_results", q="…"),
                             "count": "{n} suggestion(s)"}}
 
 
