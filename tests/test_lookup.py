@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -11,7 +10,7 @@ from vocabserver.label_index import LabelIndex, LabelIndexHolder, QueryError, in
 from vocabserver.loading import load_bundled, load_file
 from vocabserver.store import VocabStore
 
-from .conftest import BASE, cli
+from .conftest import BASE
 
 
 @pytest.fixture(scope="module")

@@ -262,15 +262,9 @@ def index_entries(vocab_id: str, letter: str):
     limit = params.integer("limit", 100, 1, INDEX_MAX)
     offset = params.integer("offset", 0, 0, 10_000_000)
     index = labels()
-    try:
-        found, total = index.index_entries(vocab_id, letter, lang, limit, offset)
-    except QueryError as exc:
-        raise BadRequest(str(exc)) from None
-    entries = []
-    for label in found:
-        concept_id = int(index.label_concept[label])
-        record = index.record(concept_id, lang or "fr", label, with_path=False)
-        entries.append(record)
+    found, total = params.index_entries(vocab_id, letter, lang, limit, offset)
+    entries = [index.record(int(index.label_concept[label]), lang or "fr", label, with_path=False)
+               for label in found]
     return json_response({"vocab": vocab_id, "letter": letter, "total": total, "offset": offset, "limit": limit,
                           "entries": entries}, _variant())
 

@@ -122,3 +122,13 @@ def concept_or_404(uri_value: str, vocab_id: str | None = None) -> int:
         where = f" in vocabulary {vocab_id!r}" if vocab_id else ""
         raise NotFound(f"no concept {uri_value}{where}")
     return found[0]
+
+
+def index_entries(vocab_id: str, letter: str, lang: str | None, limit: int, offset: int) -> tuple[list[int], int]:
+    """A page of the alphabetical index (label ids) and its total; a bad letter is a 400."""
+    from ..label_index import QueryError
+
+    try:
+        return labels().index_entries(vocab_id, letter, lang, limit, offset)
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None

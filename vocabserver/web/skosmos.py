@@ -448,10 +448,7 @@ def index_concepts(vocab_id: str, letter: str):
     limit = params.integer("limit", 0, 0, 100_000) or 100_000  # Skosmos: 0 or absent means all
     offset = params.integer("offset", 0, 0, 10_000_000)
     index = labels()
-    try:
-        found, _total = index.index_entries(vocab_id, letter, None, limit, offset)
-    except QueryError as exc:
-        raise BadRequest(str(exc)) from None
+    found, _total = params.index_entries(vocab_id, letter, None, limit, offset)
     concepts = []
     for label in found:
         concept_id = int(index.label_concept[label])
