@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .folding import primary_language
+from .folding import fold, primary_language
+from .jsonld import compact_iri
 from .label_index import LabelIndex
 from .namespaces import PREFIXES
 from .store import VocabStore
@@ -22,7 +23,7 @@ RELATIONS = {SKOS + "broader": "broader", SKOS + "narrower": "narrower", SKOS + 
 MAPPINGS = {SKOS + name: name for name in
             ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")}
 DATES = {DCT + "created": "created", DCT + "modified": "modified", DCT + "issued": "issued"}
-REPLACED_BY = {DCT + "isReplacedBy", PREFIXES["dct"] + "replacedBy"}
+REPLACED_BY = {DCT + "isReplacedBy"}
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDF_TYPE_NODE = ox.NamedNode(RDF_TYPE)
 CONCEPT_NODE = ox.NamedNode(SKOS + "Concept")
@@ -59,7 +60,7 @@ def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = 
         for quad in store.store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph):
             obj = quad.object
             if predicate == RDF_TYPE:
-                out["types"].append(_compact(obj.value))
+                out["types"].append(compact_iri(obj.value))
             elif predicate in LABELS and isinstance(obj, ox.Literal):
                 language = obj.language or ""
                 if predicate == SKOS + "prefLabel":
@@ -91,23 +92,17 @@ def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = 
             values.sort()
     # Relations with their labels, alphabetically: what a page or a client renders without more requests.
     for key in ("broader", "related", "replacedBy"):
-        out[key] = sorted((_linked(index, vocab, target, lang) for target in set(out[key])),
-                          key=lambda item: (item["sortKey"], item["uri"]))
-        for item in out[key]:
-            del item["sortKey"]
+        out[key] = _linked_sorted(index, vocab, out[key], lang)
     if concept is not None:
         children = index.children(concept)
         out["narrowerTotal"] = len(children)
         out["narrower"] = [_item(index, c, lang) for c in children[narrower_offset:narrower_offset + narrower_limit]]
     else:
-        items = sorted((_linked(index, vocab, target, lang) for target in set(narrower_uris)),
-                       key=lambda item: (item["sortKey"], item["uri"]))
-        for item in items:
-            del item["sortKey"]
+        items = _linked_sorted(index, vocab, narrower_uris, lang)
         out["narrowerTotal"] = len(items)
         out["narrower"] = items[narrower_offset:narrower_offset + narrower_limit]
     for key, targets in out["mappings"].items():
-        out["mappings"][key] = [_linked(index, None, target, lang, sort=False) for target in sorted(set(targets))]
+        out["mappings"][key] = [_linked(index, None, target, lang) for target in sorted(set(targets))]
     out["notation"] = sorted(out["notation"])
     label, label_lang = _choose(out["prefLabel"], lang)
     out["label"], out["labelLang"] = label or uri, label_lang
@@ -145,24 +140,17 @@ def _choose(labels: dict[str, str], lang: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def _linked(index: LabelIndex, vocab: str | None, uri: str, lang: str, sort: bool = True) -> dict:
+def _linked(index: LabelIndex, vocab: str | None, uri: str, lang: str) -> dict:
+    """A related resource with its label when the index knows it (preferably in the same vocabulary)."""
     candidates = index.concepts_of(uri)
     same = [c for c in candidates if vocab is None or index.vocab_of(c) == vocab] or candidates
-    item: dict = {"uri": uri}
-    if same:
-        concept = same[0]
-        item["prefLabel"], item["lang"] = index.label_of(concept, lang)
-        item["vocab"] = index.vocab_of(concept)
-        item["hasChildren"] = bool(index.narrower(concept))
-        if sort:
-            item["sortKey"] = index.sort_key(concept)
-    elif sort:
-        item["sortKey"] = ("\uffff", uri)
-    return item
+    return _item(index, same[0], lang) if same else {"uri": uri}
 
 
-def _compact(iri: str) -> str:
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
+def _linked_sorted(index: LabelIndex, vocab: str, uris, lang: str) -> list[dict]:
+    """Related resources alphabetically (folded label), those the index does not know last."""
+    def key(item: dict) -> tuple:
+        label = item.get("prefLabel")
+        return (0, fold(label), label, item["uri"]) if label else (1, "", "", item["uri"])
+
+    return sorted((_linked(index, vocab, uri, lang) for uri in set(uris)), key=key)

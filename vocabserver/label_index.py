@@ -53,7 +53,6 @@ HAS_TOP_CONCEPT = ox.NamedNode(SKOS + "hasTopConcept")
 # Label kinds, in rank order at equal position.
 PREF, NOTATION, ALT, HIDDEN = 0, 1, 2, 3
 KIND_NAMES = {PREF: "prefLabel", NOTATION: "notation", ALT: "altLabel", HIDDEN: "hiddenLabel"}
-_KIND_PREDICATES = {PREF: "prefLabel", NOTATION: "notation", ALT: "altLabel", HIDDEN: "hiddenLabel"}
 _WORD_CLASS = 4  # entries that start inside a label rank after every label-start entry
 _EXACT = -(1 << 40)  # added to the rank of exact matches
 _CACHED_RANGE = 20_000  # ranges larger than this (one- or two-letter prefixes) keep their best entries cached
@@ -141,7 +140,7 @@ class LabelIndex:
             if vocab is not None and type(quad.subject) is ox.NamedNode:
                 concepts[(vocab, quad.subject.value)] = None
         labels = []
-        for kind, local in _KIND_PREDICATES.items():
+        for kind, local in KIND_NAMES.items():  # the kind's name is its SKOS property
             for quad in store.store.quads_for_pattern(None, ox.NamedNode(SKOS + local), None, None):
                 vocab = graphs.get(quad.graph_name)
                 if vocab is not None and type(quad.object) is ox.Literal:
@@ -616,19 +615,19 @@ class LabelIndex:
                 best[hit.concept] = hit
         return sorted(best.values(), key=lambda h: h.rank)[:want]
 
+    def _passes(self, label: int, concept: int, language, allowed, deprecated) -> bool:
+        """The filters of a query, on one label of one concept (labels without a language always pass)."""
+        return ((language is None or self.label_lang[label] in (language, ""))
+                and (allowed is None or concept in allowed)
+                and (deprecated or not self._deprecated[concept]))
+
     def _collect(self, part, positions, ranks, want, language, allowed, deprecated) -> tuple[list[Hit], bool]:
         hits, seen = [], set()
-        entry_label, label_concept, label_lang = part.entry_label, self.label_concept, self.label_lang
+        entry_label, label_concept = part.entry_label, self.label_concept
         for position, rank in zip(positions.tolist(), ranks.tolist()):
             label = int(entry_label[position])
             concept = int(label_concept[label])
-            if concept in seen:
-                continue
-            if language is not None and label_lang[label] not in (language, ""):
-                continue
-            if allowed is not None and concept not in allowed:
-                continue
-            if not deprecated and self._deprecated[concept]:
+            if concept in seen or not self._passes(label, concept, language, allowed, deprecated):
                 continue
             seen.add(concept)
             hits.append(Hit(concept, label, rank, rank < 0))
@@ -676,9 +675,7 @@ class LabelIndex:
                     continue
                 index = int(part.entry_label[position])
                 concept = int(self.label_concept[index])
-                if language is not None and self.label_lang[index] not in (language, ""):
-                    continue
-                if not deprecated and self.deprecated[concept]:
+                if not self._passes(index, concept, language, None, deprecated):
                     continue
                 # As typed beats folded; a preferred label beats an alternative one.
                 rank = int(part.rank[position]) - (1 << 39 if self.label_text[index] == label else 0)
@@ -709,9 +706,7 @@ class LabelIndex:
                 if not regex.match(self.label_folded[label]):
                     continue
                 concept = int(self.label_concept[label])
-                if language is not None and self.label_lang[label] not in (language, ""):
-                    continue
-                if (allowed is not None and concept not in allowed) or (not deprecated and self.deprecated[concept]):
+                if not self._passes(label, concept, language, allowed, deprecated):
                     continue
                 rank = int(part.rank[position])
                 if concept not in best or rank < best[concept].rank:

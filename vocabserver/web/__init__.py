@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings
@@ -70,8 +70,6 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
 
 
 def _wants_page() -> bool:
-    from flask import request
-
     if request.path.startswith(("/api/", "/rest/", "/sparql", "/dumps/")):
         return False
     accept = request.accept_mimetypes

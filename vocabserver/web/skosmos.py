@@ -7,6 +7,7 @@ requested language falls back to French (Skosmos leaves it out); `unique` result
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 from werkzeug.exceptions import BadRequest, NotFound
 
@@ -72,6 +73,13 @@ def _localname(uri: str) -> str:
     return uri.rstrip("/").rsplit("/", 1)[-1]
 
 
+def _add_matched_form(index, label: int, item: dict) -> None:
+    """Skosmos names the non-preferred label that matched under its own property."""
+    kind = KIND_NAMES[int(index.label_kind[label])]
+    if kind in ("altLabel", "hiddenLabel"):
+        item[kind] = index.label_text[label]
+
+
 def _limit(default: int = 1000) -> int:
     return params.integer("limit", default, 1, 100_000)
 
@@ -89,8 +97,7 @@ def vocabularies():
 
 
 def _types(lang: str) -> Response:
-    names = {"fr": ("Concept", "Collection"), "en": ("Concept", "Collection")}
-    concept, collection = names.get(params.language(default="fr")[:2].lower(), names["en"])
+    concept, collection = "Concept", "Collection"  # the same word in French and English
     return _answer({"@context": {**BASE_CONTEXT, "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "onki": ONKI,
                                  "label": "rdfs:label", "superclass": {"@id": "rdfs:subClassOf", "@type": "@id"},
                                  "types": "onki:hasType", "@language": lang},
@@ -134,9 +141,7 @@ def _search(vocab_ids: list[str] | None) -> Response:
         uri = index.uris[hit.concept]
         item = {"uri": uri, "type": ["skos:Concept"], "prefLabel": pref, "lang": pref_lang,
                 "vocab": index.vocab_of(hit.concept), "localname": _localname(uri)}
-        kind = KIND_NAMES[int(index.label_kind[hit.label])]
-        if kind in ("altLabel", "hiddenLabel"):
-            item[kind] = index.label_text[hit.label]
+        _add_matched_form(index, hit.label, item)
         if index.notations[hit.concept]:
             item["notation"] = index.notations[hit.concept]
         results.append(item)
@@ -149,8 +154,6 @@ def _search(vocab_ids: list[str] | None) -> Response:
 
 
 def _group_members(group: str) -> set[int]:
-    import pyoxigraph as ox
-
     index = labels()
     members: set[int] = set()
     for quad in store().store.quads_for_pattern(ox.NamedNode(group), ox.NamedNode(SKOS + "member"), None, None):
@@ -258,9 +261,7 @@ def lookup(vocab_id: str):
         uri = index.uris[hit.concept]
         pref, pref_lang = index.label_of(hit.concept, lang or "fr")
         item = {"uri": uri, "localname": _localname(uri), "prefLabel": pref, "lang": pref_lang, "vocab": vocab_id}
-        kind = KIND_NAMES[int(index.label_kind[hit.label])]
-        if kind in ("altLabel", "hiddenLabel"):
-            item[kind] = index.label_text[hit.label]
+        _add_matched_form(index, hit.label, item)
         results.append(item)
     context = {**BASE_CONTEXT, "onki": ONKI, "results": {"@id": "onki:results"}, "prefLabel": "skos:prefLabel",
                "altLabel": "skos:altLabel", "hiddenLabel": "skos:hiddenLabel"}
@@ -323,8 +324,6 @@ def narrower(vocab_id: str):
 @blueprint.get("/<vocab_id>/related")
 def related(vocab_id: str):
     _vocab(vocab_id)
-    import pyoxigraph as ox
-
     def targets(concept_id: int) -> list[int]:
         index = labels()
         graph = ox.NamedNode(store().vocabularies()[vocab_id].graph)
@@ -465,8 +464,6 @@ def index_concepts(vocab_id: str, letter: str):
 
 @blueprint.get("/<vocab_id>/groups")
 def groups(vocab_id: str):
-    import pyoxigraph as ox
-
     info = _vocab(vocab_id)
     lang = _lang()
     graph = ox.NamedNode(info.graph)
