@@ -241,13 +241,13 @@ def test_unchanged_bundled_files_are_not_reloaded(small_store):
     assert small_store.vocabularies()["gene"].version.startswith("sha256:")
 
 
-def test_skosify_giving_up_is_a_clear_error(tmp_path, small_store):
+def test_a_file_without_concepts_is_a_clear_error(tmp_path, small_store):
     path = ttl(tmp_path, "noconcept.ttl", 'ex:a ex:p "no SKOS here" .\n')
     before = len(small_store.store)
-    with pytest.raises(ValueError, match="skosify could not normalise"):
+    with pytest.raises(ValueError, match="no skos:Concept"):
         load_file(small_store, path, "nothing")
     assert len(small_store.store) == before
     data_dir = small_store.path
     small_store.close()
     result = cli("load", "--as", "nothing", str(path), data_dir=data_dir)
-    assert result.returncode == 2 and "skosify" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "no skos:Concept" in result.stderr and "Traceback" not in result.stderr

@@ -2,12 +2,13 @@
 
 Exit codes: 0 success; 1 integrity errors (a check failed, a load was
 refused); 2 bad input (usage, missing file, syntax error, unknown
-vocabulary); 3 the store cannot be used (locked by another process, other
-base URI).
+vocabulary, a file over the load limits); 3 the store or the port cannot be
+used (locked by another process, other base URI, port in use).
 """
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import signal
@@ -138,7 +139,8 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
                     bar.update(1)
                 results = load_bundled(store, list(bundled) or None, force=force, progress=step, reload=reload)
         else:
-            results = [load_file(store, file, vocab_id or file.name.split(".")[0].lower(), fmt, force, no_normalise)]
+            results = [load_file(store, file, vocab_id or file.name.split(".")[0].lower(), fmt, force, no_normalise,
+                                 ctx.settings().load_limits)]
     except LoadRefused as exc:
         _print_findings(exc.report)
         raise Failure(str(exc), EXIT_INTEGRITY) from None
@@ -148,6 +150,7 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
         raise Failure(str(exc).strip('"'), EXIT_INPUT) from None
     if any(r.status != "unchanged" for r in results):
         _refresh_label_index(store)
+        _tell_readers(store)
     for r in results:
         if r.status == "unchanged":
             click.echo(f"unchanged {r.vocabulary}: same file as loaded (use --reload to load it again)")
@@ -168,6 +171,12 @@ def _refresh_label_index(store: VocabStore) -> None:
     from .label_index import LabelIndexHolder, index_path
 
     LabelIndexHolder(store, index_path(store)).current()
+
+
+def _tell_readers(store: VocabStore) -> None:
+    if store.readers_present():
+        click.echo("note: read-only servers are serving this store: they switch to the new state within a "
+                   "second (their SPARQL workers reload it)", err=True)
 
 
 def _print_findings(report, limit: int = 50) -> None:
@@ -282,6 +291,7 @@ def remove(ctx: Context, vocab_id: str) -> None:
     _known(store, (vocab_id,))
     store.remove(vocab_id)
     _refresh_label_index(store)
+    _tell_readers(store)
     click.echo(f"removed {vocab_id}")
 
 
@@ -292,22 +302,53 @@ def remove(ctx: Context, vocab_id: str) -> None:
 @pass_context
 def serve(ctx: Context, host: str, port: int, threads: int) -> None:
     """Serve the web interfaces; an empty store first gets the bundled vocabularies."""
-    from waitress import serve as waitress_serve
+    from waitress import create_server
 
     from .loading import load_bundled
     from .web import create_app
 
-    store = ctx.store(port=port)
-    if not store.vocabularies():
+    _check_port(host, port)  # before opening the store and starting workers: say it at once
+    settings = ctx.settings(port)
+    if settings.read_only:
+        # Beside a writer (`vocabserver load`) or other read-only servers: follows the writer's commits.
+        try:
+            store = VocabStore(settings.data_dir, settings.base_uri, read_only=True,
+                               default_base_uri=settings.default_base_uri)
+        except StoreError as exc:
+            raise Failure(str(exc), EXIT_STORE) from None
+    else:
+        store = ctx.store(port=port)
+    if not store.vocabularies() and not settings.read_only:
         click.echo("empty store: loading the bundled vocabularies…", err=True)
         results = load_bundled(store)
         click.echo(f"loaded {len(results)} vocabularies, {sum(r.counts['concepts'] for r in results)} concepts",
                    err=True)
-    app = create_app(ctx.settings(port), store=store)
+    app = create_app(settings, store=store)
     click.echo(f"vocabserver on http://{host}:{port}/ (base URI {store.base_uri}, store {store.path})", err=True)
     # A polite stop (SIGTERM from a service manager) must run the exit clean-up (SPARQL snapshots).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    waitress_serve(app, host=host, port=port, threads=threads, ident="vocabserver")
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="vocabserver")
+    except OSError as exc:
+        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_STORE) from None
+    server.run()
+
+
+def _check_port(host: str, port: int) -> None:
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise Failure(f"cannot listen on {host}:{port}: {exc}", EXIT_INPUT) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            reason = "the port is in use (another server?)" if exc.errno == errno.EADDRINUSE else exc.strerror
+            raise Failure(f"cannot listen on {host}:{port}: {reason}", EXIT_STORE) from None
 
 
 if __name__ == "__main__":

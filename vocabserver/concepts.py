@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from .iri import is_iri
+
 from .folding import fold, primary_language
 from .jsonld import compact_iri
 from .label_index import LabelIndex
@@ -42,6 +44,8 @@ def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = 
     """
     live = store.live_graphs()
     graphs = {g: v for g, v in live.items() if v != "catalogue" and (vocab_id is None or v == vocab_id)}
+    if not is_iri(uri):
+        return None
     subject = ox.NamedNode(uri)
     typed = [q.graph_name for q in store.store.quads_for_pattern(subject, RDF_TYPE_NODE, CONCEPT_NODE, None)
              if q.graph_name in graphs]

@@ -56,6 +56,15 @@ class Settings:
     read_only: bool = False  # open the store read-only: several server processes may share it
     sparql_isolation: str = "process"  # or "thread": faster, but a runaway query keeps a CPU until it ends
     answer_cache: int = 10_000  # lookup answers kept per process (0: none)
+    sparql_memory_mb: int = 2048  # address space of one SPARQL worker process (0: no cap)
+    sparql_max_query: int = 65_536  # characters of one query
+    sparql_max_depth: int = 128  # nested brackets in one query
+    max_request_bytes: int = 1_048_576  # body of one HTTP request (forms, queries)
+    load_limits: "LoadLimits" = None  # type: ignore[assignment]
+
+    def __post_init__(self):
+        if self.load_limits is None:
+            object.__setattr__(self, "load_limits", LoadLimits())
 
     @classmethod
     def load(cls, data_dir: str | os.PathLike | None = None, base_uri: str | None = None,
@@ -72,4 +81,21 @@ class Settings:
             read_only=os.environ.get("VOCABSERVER_READ_ONLY", "").lower() in ("1", "true", "yes"),
             sparql_isolation=_choice("VOCABSERVER_SPARQL_ISOLATION", ("process", "thread")),
             answer_cache=_env_number("VOCABSERVER_ANSWER_CACHE", 10_000, int, allow_zero=True),
+            sparql_memory_mb=_env_number("VOCABSERVER_SPARQL_MEMORY", 2048, int, allow_zero=True),
+            sparql_max_query=_env_number("VOCABSERVER_SPARQL_MAX_QUERY", 65_536, int),
+            sparql_max_depth=_env_number("VOCABSERVER_SPARQL_MAX_DEPTH", 128, int),
+            max_request_bytes=_env_number("VOCABSERVER_MAX_REQUEST", 1_048_576, int),
+            load_limits=LoadLimits.from_environment(),
         )
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """Bounds of one load, so that a hostile or broken file cannot exhaust the machine."""
+    max_bytes: int = 268_435_456  # decompressed size of one file (256 MiB)
+    max_triples: int = 3_000_000  # triples of one file
+
+    @classmethod
+    def from_environment(cls) -> "LoadLimits":
+        return cls(_env_number("VOCABSERVER_MAX_LOAD_BYTES", cls.max_bytes, int),
+                   _env_number("VOCABSERVER_MAX_LOAD_TRIPLES", cls.max_triples, int))

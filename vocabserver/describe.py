@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from .iri import is_iri
+
 from .store import VocabStore
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -33,6 +35,8 @@ class Description:
 
 
 def describe(store: VocabStore, iri: str, per_property: int = 1000) -> Description | None:
+    if not is_iri(iri):
+        return None  # nothing is described by a text that is no IRI
     subject = ox.NamedNode(iri)
     live = store.live_graphs()
     description = Description(iri)

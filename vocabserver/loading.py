@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,11 +13,16 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from .checks import CheckReport, run_checks
+from .config import LoadLimits
+from .load_limits import check_xml_entities, read_bounded
 from .normalise import normalise
 from .rdfio import RdfFormatInfo, format_by_name, format_for_path, parse_triples
 from .resources import shipped
 from .stats import graph_counts, graph_schemes
 from .store import Staged, VocabStore, validate_id
+
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_CONCEPT = ox.NamedNode("http://www.w3.org/2004/02/skos/core#Concept")
 
 
 class LoadRefused(Exception):
@@ -112,23 +116,25 @@ def load_bundled(store: VocabStore, ids: list[str] | None = None, force: bool = 
     return sorted(loaded + unchanged, key=lambda r: r.vocabulary)
 
 
-def read_source(path: Path) -> bytes:
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    data = path.read_bytes()
-    return gzip.decompress(data) if path.suffix == ".gz" else data
+class NoConcept(ValueError):
+    pass
 
 
 def load_file(store: VocabStore, path: Path, vocab_id: str, fmt: str | None = None, force: bool = False,
-              skip_normalise: bool = False) -> LoadResult:
+              skip_normalise: bool = False, limits: LoadLimits | None = None) -> LoadResult:
     """Load any SKOS file as a new vocabulary or in place of an existing one."""
     validate_id(vocab_id)
+    limits = limits or LoadLimits()
     started = time.perf_counter()
     info: RdfFormatInfo = format_by_name(fmt) if fmt else format_for_path(path)
-    data = read_source(path)
+    data = read_bounded(path, limits)
+    if info.oxigraph == ox.RdfFormat.RDF_XML:
+        check_xml_entities(data, str(path), limits)
     # Relative IRIs of an uploaded file are minted under this vocabulary's own space.
     base = f"{store.base_uri}{vocab_id}/"
-    triples = parse_triples(data, info, base, str(path))
+    triples = parse_triples(data, info, base, str(path), limits.max_triples)
+    if not any(t.predicate == _RDF_TYPE and t.object == _CONCEPT for t in triples):
+        raise NoConcept(f"{path}: no skos:Concept in {len(triples)} triple(s): nothing to load as a vocabulary")
     notes: list[str] = []
     payload = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     if not skip_normalise:

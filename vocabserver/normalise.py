@@ -8,6 +8,8 @@ instance): both are captured here and turned into a list and an exception.
 from __future__ import annotations
 
 import logging
+import sys
+import threading
 
 import skosify
 from rdflib import Graph
@@ -27,8 +29,52 @@ class _Collect(logging.Handler):
             self.messages.append(f"{record.levelname.lower()}: {record.getMessage()}")
 
 
+# skosify walks the hierarchy recursively: one Python frame per level. It runs on a thread of its own with
+# a large stack and a recursion limit that a hierarchy as deep as the load's triple cap allows fits in.
+_STACK = 512 * 1024 * 1024
+_RECURSION = 200_000
+
+
 def normalise(graph: Graph, default_language: str | None = None) -> tuple[Graph, list[str]]:
     """Return skosify's normalised graph and what it said about the input."""
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = _normalise(graph, default_language)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            outcome["error"] = exc
+
+    with _STACK_GUARD:
+        previous_stack, previous_limit = threading.stack_size(_STACK), sys.getrecursionlimit()
+        sys.setrecursionlimit(max(previous_limit, _RECURSION))
+        try:
+            thread = threading.Thread(target=work, name="skosify")
+            thread.start()
+        finally:
+            threading.stack_size(previous_stack)
+        thread.join()
+        sys.setrecursionlimit(previous_limit)
+    if "error" in outcome:
+        if isinstance(outcome["error"], RecursionError):
+            raise NormalisationError("skosify could not normalise this vocabulary: its hierarchy is nested "
+                                     f"more than {_RECURSION} levels deep") from None
+        raise outcome["error"]
+    return outcome["value"]
+
+
+_STACK_GUARD = threading.Lock()
+
+
+def _plain(message: str) -> str:
+    """skosify's messages name options of its own command line, which vocabserver does not have."""
+    message = message.replace("critical: ", "")
+    if "Namespace auto-detection failed" in message:
+        return "its concepts share no common namespace to detect"
+    return message.split(" Set ")[0].split(" Use --")[0]
+
+
+def _normalise(graph: Graph, default_language: str | None) -> tuple[Graph, list[str]]:
     handler = _Collect()
     root = logging.getLogger()
     previous = root.level
@@ -48,12 +94,11 @@ def normalise(graph: Graph, default_language: str | None = None) -> tuple[Graph,
             default_language=default_language,
         )
     except SystemExit:
+        said = "; ".join(_plain(m) for m in handler.messages if m.startswith(("critical", "error")))
         raise NormalisationError(
-            "skosify could not normalise this vocabulary: "
-            + ("; ".join(m for m in handler.messages if m.startswith(("critical", "error")))
-               or "it found no skos:Concept to work on")
-        ) from None
+            "skosify could not normalise this vocabulary: " + (said or "it found no skos:Concept to work on")
+            + " (load it with --no-normalise to skip this step)") from None
     finally:
         root.removeHandler(handler)
         root.setLevel(previous)
-    return result, handler.messages
+    return result, [_plain(m) for m in handler.messages]

@@ -36,6 +36,10 @@ class UnknownFormat(ValueError):
     pass
 
 
+class TooManyTriples(ValueError):
+    pass
+
+
 class RdfSyntaxError(ValueError):
     """A parse error with the position a person needs to fix the file."""
 
@@ -80,8 +84,13 @@ def _locate(data: bytes, fmt: RdfFormatInfo, message: str) -> tuple[int | None, 
     return None, None
 
 
-def parse_triples(data: bytes, fmt: RdfFormatInfo, base_iri: str, source: str) -> list[ox.Triple]:
-    """All triples of a document (quads of TriG/N-Quads lose their graph name)."""
+def parse_triples(data: bytes, fmt: RdfFormatInfo, base_iri: str, source: str,
+                  max_triples: int | None = None) -> list[ox.Triple]:
+    """All triples of a document (quads of TriG/N-Quads lose their graph name), at most `max_triples`."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a UTF-8 byte order mark, as Windows editors write: not part of the document
+    if not data.strip():
+        raise RdfSyntaxError(source, "the file is empty: nothing to load")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -89,8 +98,14 @@ def parse_triples(data: bytes, fmt: RdfFormatInfo, base_iri: str, source: str) -
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise RdfSyntaxError(source, f"not UTF-8 ({exc.reason})", line, column) from None
     try:
-        parsed = ox.parse(text.encode("utf-8"), format=fmt.oxigraph, base_iri=base_iri)
-        return [ox.Triple(q.subject, q.predicate, q.object) if isinstance(q, ox.Quad) else q for q in parsed]
+        parsed = ox.parse(data, format=fmt.oxigraph, base_iri=base_iri)
+        triples = []
+        for quad in parsed:
+            triples.append(ox.Triple(quad.subject, quad.predicate, quad.object) if isinstance(quad, ox.Quad) else quad)
+            if max_triples is not None and len(triples) > max_triples:
+                raise TooManyTriples(f"{source}: more than {max_triples} triples; the limit is {max_triples} "
+                                     "(VOCABSERVER_MAX_LOAD_TRIPLES)")
+        return triples
     except SyntaxError as exc:
         message = str(exc)
         line, column = exc.lineno, exc.offset

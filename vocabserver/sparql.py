@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from .sparql_guard import GuardLimits, GuardRefused, Scan, scan
 from .sparql_light import is_light
 from .sparql_pool import EvaluatorPool, ThreadEvaluator, run_query
 from .store import VocabStore
@@ -44,6 +44,13 @@ class Limits:
     timeout: float = 10.0  # seconds
     max_rows: int = 10_000  # solutions or triples
     workers: int = 2  # worker processes: queries evaluated at once
+    memory_mb: int = 2048  # address space of one worker process (0: no cap)
+    max_query: int = 65_536  # characters of query text
+    max_depth: int = 128  # nested brackets
+
+    @property
+    def guard(self) -> GuardLimits:
+        return GuardLimits(self.max_query, self.max_depth)
 
 
 @dataclass
@@ -65,22 +72,11 @@ class QueryResult:
         return self.rows
 
 
-# Strings, IRIs and comments are removed before looking for keywords, so that
-# "SERVICE" inside a literal or an IRI is not mistaken for the operator.
-_LEXICAL = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\s]*>' r"|#[^\n]*", re.S)
-_SERVICE = re.compile(r"\bSERVICE\b", re.I)
-_DATASET = re.compile(r"\bFROM\b", re.I)
-_UPDATE = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD)\b", re.I)
-
-
 UNION = "union"  # the default graph is the union of the graphs workers hold: vocabularies and catalogue
 
 
-def skeleton(query: str) -> str:
-    return _LEXICAL.sub(" ", query)
+# A light query (sparql_light) is short; longer ones go to the workers without being recognised.
+_LIGHT_MAX = 4_000
 
 
 class SparqlService:
@@ -90,26 +86,29 @@ class SparqlService:
         self.limits = limits or Limits()
 
     def _live_dataset(self) -> tuple:
-        if self.store.read_only:
-            return UNION, None  # nothing writes: every graph is live
-        # A writable store may hold a staging graph during a load: name the live graphs.
+        if self.store.read_only and self.store.union_is_live():
+            return UNION, None  # the common case: no load was in progress when this view was opened
+        # A store may hold a staging graph during a load: name the live graphs.
         graphs = [g.value for g in self.store.live_graphs()]
         return graphs, graphs
 
-    def check(self, query: str) -> str:
-        """Refuse what must not run; returns the query's skeleton for further inspection."""
-        bare = skeleton(query)
-        if _SERVICE.search(bare):
+    def check(self, query: str) -> Scan:
+        """Refuse what must not run (linear work, in the server process); the scan for further inspection."""
+        try:
+            found = scan(query, self.limits.guard)
+        except GuardRefused as exc:
+            raise QueryRefused(str(exc), exc.status) from None
+        if found.service:
             raise QueryRefused("SERVICE is not allowed: this endpoint does not query other endpoints")
-        return bare
+        return found
 
     def refuse_update(self) -> None:
         raise QueryRefused("SPARQL Update is not accepted: this endpoint is read-only (editing, with "
                            "authentication, will come with the editing interface)", 403)
 
     def run(self, query: str, default_graphs: list[str] | None = None,
-            named_graphs: list[str] | None = None) -> QueryResult:
-        bare = self.check(query)
+            named_graphs: list[str] | None = None, checked: Scan | None = None) -> QueryResult:
+        found = checked or self.check(query)
         default, named = None, None  # None: the dataset of the query's FROM clauses
         if default_graphs or named_graphs:
             live = {g.value for g in self.store.live_graphs()}
@@ -118,10 +117,10 @@ class SparqlService:
                 raise QueryRefused(f"unknown graph(s): {', '.join(unknown)}; "
                                    f"this store holds: {', '.join(sorted(live))}")
             default, named = list(default_graphs or []), list(named_graphs or [])
-        elif not _DATASET.search(bare):
+        elif not found.has_from:
             # Every graph the evaluator holds is live: no list to send, build and check per query.
             default, named = UNION, None
-        if default == UNION and is_light(query):
+        if default == UNION and len(query) <= _LIGHT_MAX and is_light(query):
             # Bounded work (sparql_light): evaluated here, without a hop to a worker.
             reply = run_query(self.store.store, (query, *self._live_dataset(), self.limits.max_rows))
         else:
@@ -145,6 +144,13 @@ class SparqlService:
         if kind == "starting":
             raise QueryLimitExceeded("the SPARQL workers are starting (they load the store): retry in a few "
                                      "seconds", 503)
+        if kind == "memory":
+            raise QueryLimitExceeded(
+                f"the query exceeded the memory limit ({self.limits.memory_mb} MB for one evaluation): narrow it "
+                "(a LIMIT, fewer variables in a product, no ORDER BY over everything)", 400)
+        if kind == "crash":
+            raise QueryLimitExceeded("the query stopped the evaluator (probably nested or chained too deeply: "
+                                     "simplify it)", 400)
         if kind == "busy":
             raise QueryLimitExceeded("all query workers are busy with long queries; try again shortly", 503)
         raise QueryLimitExceeded(f"the query failed: {reply[1]}", 500)

@@ -18,11 +18,13 @@ import logging
 import multiprocessing as mp
 import os
 import queue
+import resource
 import shutil
+import signal
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,7 @@ class Source:
     kind: str  # "snapshot" (N-Quads file) or "store" (directory opened read-only)
     path: str
     generation: str  # the store's modified stamp this source reflects
+    catalogue: str = ""  # "store": the catalogue graph, which lists the committed graphs
 
 
 class _Stop(Exception):
@@ -67,6 +70,24 @@ class _LineWriter:
 
     def value(self) -> bytes:
         return b"".join(self.chunks)
+
+
+# Evaluation runs on a thread with a large stack: pyoxigraph's parser and evaluator recurse, and a query
+# near the size and depth caps (sparql_guard) needs more than the 8 MB of a main thread. Only the pages
+# touched are used; the rest is address space.
+EVALUATION_STACK = 256 * 1024 * 1024
+_stack_guard = threading.Lock()
+
+
+def start_large_stack_thread(target, name: str, args: tuple = ()) -> threading.Thread:
+    with _stack_guard:  # threading.stack_size is process-wide: set it only around this start
+        previous = threading.stack_size(EVALUATION_STACK)
+        try:
+            thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    return thread
 
 
 def run_query(store, message: tuple, deadline: float | None = None) -> tuple:
@@ -105,16 +126,34 @@ def run_query(store, message: tuple, deadline: float | None = None) -> tuple:
         reply = ("cap", max_rows) if stop.kind == "cap" else ("timeout",)
     except SyntaxError as exc:
         reply = ("syntax", str(exc))
+    except MemoryError:
+        reply = ("memory",)
     except Exception as exc:  # a store error must not kill the worker silently
         reply = ("error", f"{type(exc).__name__}: {exc}")
-    return reply if reply[0] == "timeout" else (*reply, time.perf_counter() - started)
+    return reply if reply[0] in ("timeout", "memory") else (*reply, time.perf_counter() - started)
 
 
-def _worker_main(conn, source: Source) -> None:  # runs in the child process
+def _limit_memory(megabytes: int) -> None:
+    """Cap this process's address space: an allocation beyond it fails, and the process dies
+    (Rust aborts: SIGABRT) or raises MemoryError (Python), instead of taking the machine's memory."""
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _worker_main(conn, source: Source, memory_mb: int = 0) -> None:  # runs in the child process
+    _limit_memory(memory_mb)
+    thread = start_large_stack_thread(_serve_queries, "sparql-evaluation", (conn, source))
+    thread.join()
+
+
+def _serve_queries(conn, source: Source) -> None:
     import pyoxigraph as ox
 
+    live = None
     if source.kind == "store":
         store = ox.Store.read_only(source.path)
+        live = _committed_graphs(store, source.catalogue)
     else:
         store = ox.Store()
         store.bulk_load(path=source.path, format=ox.RdfFormat.N_QUADS)
@@ -126,14 +165,36 @@ def _worker_main(conn, source: Source) -> None:  # runs in the child process
             return  # the server went away
         if message is None:
             return
+        if live is not None and message[1] == "union":
+            message = (message[0], live, live, message[3])
         conn.send(run_query(store, message))
 
 
+def _committed_graphs(store, catalogue: str) -> list[str] | None:
+    """The graphs a read-only view may show (the catalogue and the graphs it lists), or None when the
+    store holds no other graph, so that the faster union of all graphs is the same thing."""
+    import pyoxigraph as ox
+
+    graph = ox.NamedNode(catalogue)
+    name = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#name")
+    live = {graph.value} | {q.object.value for q in store.quads_for_pattern(None, name, None, graph)}
+    if all(g.value in live for g in store.named_graphs()):
+        return None
+    return sorted(live)
+
+
+def death_kind(exitcode: int | None) -> str:
+    """What killed a worker, from its exit status: an allocation beyond the address-space cap aborts."""
+    if exitcode == -signal.SIGABRT:
+        return "memory"
+    return "crash"
+
+
 class _Worker:
-    def __init__(self, context, source: Source):
+    def __init__(self, context, source: Source, memory_mb: int):
         self.source = source
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, source), daemon=True,
+        self.process = context.Process(target=_worker_main, args=(child, source, memory_mb), daemon=True,
                                        name="vocabserver-sparql")
         self.process.start()
         child.close()
@@ -152,13 +213,42 @@ class _Worker:
         self.process.join(timeout=5)
         self.conn.close()
 
+    def death(self) -> str:
+        """After the pipe broke: wait for the process to end and say why it did."""
+        self.process.join(timeout=5)
+        return death_kind(self.process.exitcode)
+
+
+class _Remembered:
+    """Queries that killed a worker, so that a client repeating one gets the answer at once instead of
+    killing worker after worker (each respawn costs seconds of CPU while others wait)."""
+
+    def __init__(self, size: int = 256):
+        self._answers: dict[tuple, tuple] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple | None:
+        with self._lock:
+            return self._answers.get(key)
+
+    def put(self, key: tuple, reply: tuple) -> None:
+        with self._lock:
+            self._answers.pop(key, None)
+            self._answers[key] = reply
+            while len(self._answers) > self._size:
+                self._answers.pop(next(iter(self._answers)))
+
 
 class EvaluatorPool:
     """`size` worker processes; a query borrows one, a time-out kills it and a new one takes its place."""
 
-    def __init__(self, size: int, source_factory, startup_timeout: float = 120.0):
+    def __init__(self, size: int, source_factory, startup_timeout: float = 120.0, memory_mb: int = 0):
         self._context = mp.get_context("spawn")  # fork would copy the server's threads and open store
         self._source_factory = source_factory
+        self.memory_mb = memory_mb
+        self._killers = _Remembered()
+        self._deaths: list[float] = []  # when workers died of a query (crash or memory), for the back-off
         self._startup_timeout = startup_timeout
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
@@ -174,10 +264,12 @@ class EvaluatorPool:
 
         threading.Thread(target=first_start, daemon=True, name="sparql-source").start()
 
-    def _spawn(self) -> None:
+    def _spawn(self, delay: float = 0.0) -> None:
         def start():
+            if delay:
+                time.sleep(delay)
             source = self._source
-            worker = _Worker(self._context, source)
+            worker = _Worker(self._context, source, self.memory_mb)
             if worker.wait_ready(self._startup_timeout) and not self._closed:
                 with self._lock:
                     self.ready += 1
@@ -205,7 +297,12 @@ class EvaluatorPool:
 
     def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float):
         """(kind, payload, seconds) with kind "select" (SPARQL JSON bytes), "ask" (bool), "graph"
-        (N-Triples bytes), "syntax" or "error" (message), "cap" (the row cap); or ("timeout",), ("busy",)."""
+        (N-Triples bytes), "syntax" or "error" (message), "cap" (the row cap); or ("timeout",), ("busy",),
+        ("starting",), ("memory",) (the worker exceeded its memory cap), ("crash",) (it died otherwise)."""
+        key = (query, repr(default_graphs), repr(named_graphs), self._source.generation if self._source else "")
+        remembered = self._killers.get(key)
+        if remembered is not None:
+            return remembered
         deadline = time.perf_counter() + timeout
         while True:
             try:
@@ -218,20 +315,35 @@ class EvaluatorPool:
             break
         try:
             worker.conn.send((query, default_graphs, named_graphs, max_rows))
-            if worker.conn.poll(max(0.0, deadline - time.perf_counter())):
-                reply = worker.conn.recv()
-                self._idle.put(worker)
-                return reply
+            if not worker.conn.poll(max(0.0, deadline - time.perf_counter())):
+                self._retire(worker)  # time is up: stop the evaluation for real
+                return ("timeout",)
+            reply = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
-            log.warning("a SPARQL worker died during a query")
-        self._retire(worker)  # time is up (or it died): stop the evaluation for real
-        return ("timeout",)
+            reply = (worker.death(),)
+            log.warning("a SPARQL worker died during a query (%s)", reply[0])
+            self._killers.put(key, reply)
+            self._retire(worker, died=True)
+            return reply
+        if reply[0] == "memory":  # Python ran out first: the worker's heap may be fragmented, renew it
+            self._killers.put(key, reply)
+            self._retire(worker, died=True)
+            return reply
+        self._idle.put(worker)
+        return reply
 
-    def _retire(self, worker: _Worker) -> None:
+    def _retire(self, worker: _Worker, died: bool = False) -> None:
         with self._lock:
             self.ready -= 1
+            delay = 0.0
+            if died:
+                # Back off when queries keep killing workers: respawning costs CPU the others need.
+                now = time.monotonic()
+                self._deaths = [t for t in self._deaths if now - t < 60] + [now]
+                extra = len(self._deaths) - self.size
+                delay = min(10.0, 0.5 * 2 ** (extra - 1)) if extra > 0 else 0.0
         worker.kill()
-        self._spawn()
+        self._spawn(delay)
 
     def close(self) -> None:
         self._closed = True
@@ -288,7 +400,7 @@ def snapshot_factory(store, folder: Path | None = None):
 
 def store_factory(store):
     def make() -> Source:
-        return Source("store", str(store.path), store.modified())
+        return Source("store", str(store.path), store.modified(), store.catalogue.graph.value)
 
     return make
 
@@ -305,27 +417,42 @@ class ThreadEvaluator:
     def __init__(self, size: int, store):
         self.size = self.ready = size
         self._store = store
-        self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sparql")
+        self._jobs: queue.Queue = queue.Queue()
+        for number in range(size):  # threads with the large evaluation stack (not an executor's)
+            start_large_stack_thread(self._work, f"sparql-{number}")
         self._slots = threading.BoundedSemaphore(size)
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            future, message, deadline = job
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(run_query(self._store.store, message, deadline))
+                except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
+                    future.set_exception(exc)
 
     def refresh(self, generation: str) -> None:
         pass  # reads the live store itself
 
     def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float):
-        if default_graphs == "union" and not self._store.read_only:
+        if default_graphs == "union" and not (self._store.read_only and self._store.union_is_live()):
             # The writable store may hold staging graphs: list the live ones instead of the union.
             named_graphs = [g.value for g in self._store.live_graphs()]
             default_graphs = named_graphs
         if not self._slots.acquire(timeout=min(timeout, 1.0)):
             return ("busy",)
         deadline = time.perf_counter() + timeout
-        future = self._threads.submit(run_query, self._store.store, (query, default_graphs, named_graphs, max_rows),
-                                      deadline)
+        future: Future = Future()
         future.add_done_callback(lambda _: self._slots.release())
+        self._jobs.put((future, (query, default_graphs, named_graphs, max_rows), deadline))
         try:
             return future.result(timeout=timeout + 0.05)
         except FutureTimeout:
             return ("timeout",)
 
     def close(self) -> None:
-        self._threads.shutdown(wait=False, cancel_futures=True)
+        for _ in range(self.size):
+            self._jobs.put(None)

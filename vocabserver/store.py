@@ -12,8 +12,10 @@ Writes follow one protocol so that a failed or refused load changes nothing:
 
 from __future__ import annotations
 
+import fcntl
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterable
@@ -24,6 +26,11 @@ from .catalogue import VOID, Catalogue, VocabularyInfo, now_literal
 from .namespaces import SKOS_PREFIXES
 from .queries import render
 from .rdfio import RdfFormatInfo
+
+# Beside the store's own files: read-only servers hold a shared lock on the first; writers write the
+# second after each commit so that read-only servers notice it with one stat.
+READERS_FILE = ".vocabserver-readers"
+COMMIT_FILE = ".vocabserver-commit"
 
 VOCAB_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 RESERVED_IDS = {"catalogue", "graph", "dataset", "dumps", "sparql", "api", "rest", "health",
@@ -105,8 +112,72 @@ class VocabStore:
             raise StoreError(f"cannot open the store {path}: {exc}") from None
         self.base_uri = self._choose_base(base_uri, default_base_uri)
         self.catalogue = Catalogue(self.base_uri)
+        self._readers = None  # the shared lock a read-only server holds while it serves
+        self._commit_seen: int | None = None
+        self._checked_at = 0.0
+        self._union_live: tuple[str, bool] | None = None
+        if path is not None:
+            if read_only:
+                self._readers = _hold_shared(path / READERS_FILE)
+                self._commit_seen = _stamp(path / COMMIT_FILE)
+            else:
+                (path / READERS_FILE).touch(exist_ok=True)
         if not read_only:
             self._clear_uncommitted()
+
+    # -- several processes ---------------------------------------------------
+    def readers_present(self) -> bool:
+        """True when read-only servers hold this store (they take a shared lock on a file beside it)."""
+        if self.path is None or self.read_only:
+            return False
+        try:
+            with open(self.path / READERS_FILE, "rb") as lock_file:
+                try:
+                    fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        except OSError:
+            return False
+        return False
+
+    def follow_commits(self, every: float = 1.0) -> bool:
+        """Read-only: reopen the store when a writer has committed since (checked at most every `every` s,
+        one stat). A read-only pyoxigraph store sees the state of when it was opened."""
+        if not self.read_only or self.path is None:
+            return False
+        now = time.monotonic()
+        if now - self._checked_at < every:
+            return False
+        self._checked_at = now
+        stamp = _stamp(self.path / COMMIT_FILE)
+        if stamp == self._commit_seen:
+            return False
+        try:
+            reopened = ox.Store.read_only(str(self.path))
+        except OSError:
+            return False  # the writer is between two files: next time
+        self.store = reopened
+        self._commit_seen = stamp
+        self._modified = None
+        self._cache = None
+        self._union_live = None
+        return True
+
+    def _announce_commit(self) -> None:
+        """Tell read-only servers that the store changed (they compare this file's stamp)."""
+        if self.path is not None:
+            marker = self.path / COMMIT_FILE
+            marker.write_text(self.modified() + "\n", encoding="utf-8")
+
+    def union_is_live(self) -> bool:
+        """Whether every graph of the store is committed, so that the union of all graphs is what readers
+        may see (a read-only view can hold a load's staging graph: then queries name the live graphs)."""
+        modified = self.modified()
+        if self._union_live is None or self._union_live[0] != modified:
+            live = self.live_graphs()
+            self._union_live = (modified, all(g in live for g in self.store.named_graphs()))
+        return self._union_live[1]
 
     # -- naming -----------------------------------------------------------
     def graph_iri(self, vocab_id: str) -> ox.NamedNode:
@@ -202,6 +273,7 @@ class VocabStore:
             self.store.update(" ;\n".join(operations))
             self.store.flush()
             self._modified = None
+            self._announce_commit()
         finally:
             for lock in reversed(locks):
                 lock.release()
@@ -214,10 +286,14 @@ class VocabStore:
                 root=self.catalogue.root, dataset=self.catalogue.dataset(vocab_id), now=now_literal()))
             self.store.flush()
             self._modified = None
+            self._announce_commit()
 
     def close(self) -> None:
         if hasattr(self, "store"):
             del self.store
+        if self._readers is not None:
+            self._readers.close()
+            self._readers = None
 
     # -- consistency --------------------------------------------------------
     def _choose_base(self, configured: str | None, default: str) -> str:
@@ -237,6 +313,23 @@ class VocabStore:
         for graph in list(self.store.named_graphs()):
             if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix) and graph not in live:
                 self.store.remove_graph(graph)
+
+
+def _hold_shared(path: Path):
+    """Open and share-lock `path` (kept open while serving); None where the folder allows neither."""
+    try:
+        lock_file = open(path, "rb") if path.exists() else open(path, "ab+")
+        fcntl.flock(lock_file, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return lock_file
+    except OSError:
+        return None
+
+
+def _stamp(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def _ntriples(triples: list[ox.Triple]) -> str:

@@ -26,6 +26,9 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.config["VOCABSERVER_CACHE_CONTROL"] = settings.cache_control
+    # Bodies beyond this are refused with 413 before they are read (forms, POSTed queries).
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_request_bytes
     app.extensions["vocabserver.store"] = store
     holder = LabelIndexHolder(store, index_path(store))
     app.extensions["vocabserver.labels"] = holder
@@ -34,11 +37,13 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
         # No saved index of this state: built off the start-up path; a lookup arriving first waits for it.
         threading.Thread(target=holder.current, name="label-index", daemon=True).start()
     # (The saved index is read first, before the SPARQL workers start and compete for the CPU.)
-    limits = Limits(settings.sparql_timeout, settings.sparql_max_rows, settings.sparql_workers)
+    limits = Limits(settings.sparql_timeout, settings.sparql_max_rows, settings.sparql_workers,
+                    settings.sparql_memory_mb, settings.sparql_max_query, settings.sparql_max_depth)
     if settings.sparql_isolation == "thread":
         evaluator = ThreadEvaluator(limits.workers, store)
     else:
-        evaluator = EvaluatorPool(limits.workers, store_factory(store) if store.read_only else snapshot_factory(store))
+        evaluator = EvaluatorPool(limits.workers, store_factory(store) if store.read_only else snapshot_factory(store),
+                                  memory_mb=limits.memory_mb)
     app.extensions["vocabserver.sparql"] = SparqlService(store, evaluator, limits)
 
     from .api import blueprint as api
@@ -50,6 +55,17 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
 
     for blueprint in (health, pages, api, skosmos, sparql, linkeddata):
         app.register_blueprint(blueprint)
+
+    @app.before_request
+    def follow_commits():
+        # A read-only server reopens its view when a writer has committed (one stat a second at most).
+        store.follow_commits()
+
+    @app.after_request
+    def no_sniffing(response):
+        # Every answer is what its Content-Type says: browsers must not guess (a JSON error is not a page).
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

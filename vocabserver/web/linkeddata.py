@@ -21,9 +21,10 @@ from flask import Blueprint, Response, abort, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 
 from ..describe import describe
+from ..iri import is_iri
 from ..jsonld import CONTEXT, to_jsonld
 from ..rdfio import FORMATS, format_by_name
-from . import pages
+from . import pages, params
 from .caching import cacheable, not_modified
 from .context import store
 from .i18n import ui_language
@@ -48,6 +49,8 @@ def _links(response, document_base: str, offer) -> None:
 
 
 def _serve(iri: str, explicit: str | None, document_base: str):
+    if not is_iri(iri):  # a path that makes no IRI (a space, "<", "%ff"…) names nothing here
+        raise NotFound(f"{document_base[:200]} names no resource of this server")
     offers = [HTML, *RDF_OFFERS]
     offer = negotiate(offers, explicit)
     if offer is HTML:
@@ -113,9 +116,9 @@ def ark_resource(rest: str):
 
 @blueprint.get("/resource")
 def any_resource():
-    iri = request.args.get("uri", "").strip()
-    if not iri:
+    if not request.args.get("uri", "").strip():
         abort(400, "give the IRI to describe as ?uri=")
+    iri = params.uri()
     path = local_path(iri)
     if path is None:
         # An IRI of another namespace that the store holds (e.g. from a loaded vocabulary).
@@ -152,17 +155,43 @@ _DUMP_FORMATS = {f.suffix: f for f in FORMATS}
 _QUAD_SUFFIXES = {"nq", "trig"}  # only for the whole set, which keeps each vocabulary's graph
 _cache: OrderedDict = OrderedDict()
 _cache_lock = threading.Lock()
-_CACHE_ENTRIES = 12  # generated dumps kept in memory (AUTR in Turtle is about 9 MB)
+_CACHE_ENTRIES = 24  # generated dumps kept in memory, plain and gzipped (AUTR in Turtle is about 9 MB)
 
 
-def _dump_bytes(name: str, suffix: str) -> bytes:
-    vocab_store = store()
-    fmt = _DUMP_FORMATS[suffix]
-    key = (vocab_store.modified(), name, suffix)
+_making: dict[tuple, threading.Lock] = {}
+
+
+def _dump_bytes(name: str, suffix: str, compressed: bool = False) -> bytes:
+    """A dump, generated (and gzipped) once per store version: concurrent requests for the same one wait
+    for the first instead of each serialising and compressing it again."""
+    key = (store().modified(), name, suffix, compressed)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
+        making = _making.setdefault(key, threading.Lock())
+    try:
+        with making:
+            with _cache_lock:
+                if key in _cache:
+                    return _cache[key]
+            if compressed:
+                data = gzip.compress(_dump_bytes(name, suffix), compresslevel=6, mtime=0)
+            else:
+                data = _serialise_dump(name, suffix)
+            with _cache_lock:
+                _cache[key] = data
+                while len(_cache) > _CACHE_ENTRIES:
+                    _cache.popitem(last=False)
+    finally:
+        with _cache_lock:
+            _making.pop(key, None)
+    return data
+
+
+def _serialise_dump(name: str, suffix: str) -> bytes:
+    vocab_store = store()
+    fmt = _DUMP_FORMATS[suffix]
     if name == "all":
         graphs = list(vocab_store.live_graphs())
         graphs = [g for g in graphs if g != vocab_store.catalogue.graph]
@@ -182,10 +211,6 @@ def _dump_bytes(name: str, suffix: str) -> bytes:
                                    for q in vocab_store.store.quads_for_pattern(None, None, None, graph)], suffix)
         else:
             data = vocab_store.export(name, fmt)
-    with _cache_lock:
-        _cache[key] = data
-        while len(_cache) > _CACHE_ENTRIES:
-            _cache.popitem(last=False)
     return data
 
 
@@ -207,12 +232,8 @@ def dump(filename: str):
     cached = not_modified(variant)
     if cached is not None:
         return cached
-    data = _dump_bytes(name, suffix)
-    fmt = _DUMP_FORMATS[suffix]
-    if compressed:
-        response = Response(gzip.compress(data, compresslevel=6, mtime=0), mimetype="application/gzip")
-    else:
-        response = Response(data, mimetype=fmt.media_type)
+    data = _dump_bytes(name, suffix, compressed)
+    response = Response(data, mimetype="application/gzip" if compressed else _DUMP_FORMATS[suffix].media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Access-Control-Allow-Origin"] = "*"
     return cacheable(response, variant)

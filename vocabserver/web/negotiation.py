@@ -32,12 +32,13 @@ def negotiate(offers: list[Offer], explicit: str | None = None, lenient: bool = 
             if offer.matches(token):
                 return offer
         if not lenient:
-            raise NotAcceptable(f"format {token!r} is not available here; available: {available} "
+            raise NotAcceptable(f"format {token[:80]!r} is not available here; available: {available} "
                                 f"(names: {', '.join(o.name for o in offers)})")
     header = request.headers.get("Accept", "")
     chosen = _from_accept(tuple(offers), header)
     if chosen is None:
-        raise NotAcceptable(f"none of the requested media types ({header}) is available; available: {available}")
+        shown = header if len(header) <= 200 else header[:200] + "…"  # never echo a huge header back
+        raise NotAcceptable(f"none of the requested media types ({shown}) is available; available: {available}")
     return chosen
 
 

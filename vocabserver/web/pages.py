@@ -23,7 +23,7 @@ from ..resources import shipped
 from . import i18n
 from .caching import cacheable, not_modified
 from .context import labels, store
-from .representations import local_path
+from .representations import link_href, local_path
 
 blueprint = Blueprint("pages", __name__)
 
@@ -66,7 +66,7 @@ def asset_version() -> str:
 @blueprint.app_context_processor
 def page_context() -> dict:
     return {"t": i18n.translate, "ui_lang": i18n.ui_language(), "with_lang": with_lang, "lang_url": lang_url,
-            "page_path": page_path, "base_uri": store().base_uri, "asset_version": asset_version(),
+            "page_path": page_path, "link_href": link_href, "base_uri": store().base_uri, "asset_version": asset_version(),
             "js_messages": {"usedFor": i18n.translate("used_for"), "more": i18n.translate("more"),
                             "copied": i18n.translate("copied"), "colon": i18n.translate("colon"), "none": i18n.translate("no_results", q="…"),
                             "count": "{n} suggestion(s)"}}

@@ -8,6 +8,7 @@ from urllib.parse import unquote_to_bytes
 from flask import request
 from werkzeug.exceptions import BadRequest
 
+from ..iri import iri_problem
 from .context import labels, store
 
 MAX_TEXT = 500  # characters: longer than any label of the vocabularies (the longest has 255)
@@ -73,10 +74,15 @@ def language(name: str = "lang", default: str | None = None) -> str | None:
     return value
 
 
-def uri(name: str = "uri") -> str:
-    value = text(name, required=True).strip()
-    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value):
-        raise BadRequest(f"parameter {name!r} must be an absolute IRI, not {value[:80]!r}")
+def uri(name: str = "uri", required: bool = True) -> str | None:
+    """An absolute IRI (as the store parses them): a 400 naming the parameter and the problem otherwise."""
+    value = text(name, required=required)
+    if value is None:
+        return None
+    value = value.strip()
+    problem = iri_problem(value) if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value) else "not an absolute IRI"
+    if problem:
+        raise BadRequest(f"parameter {name!r} must be an absolute IRI, not {value[:80]!r} ({problem})")
     return value
 
 

@@ -41,6 +41,15 @@ def rdf_response(triples, offer: Offer) -> Response:
     return response
 
 
+def link_href(iri: str) -> str | None:
+    """Where a link to an IRI may point: this server's own page of it, or the IRI itself when it is
+    http(s). Any other scheme (javascript:, data:, urn:…) is shown as text, never as a link."""
+    path = local_path(iri)
+    if path is not None:
+        return path
+    return iri if iri[:7].lower() == "http://" or iri[:8].lower() == "https://" else None
+
+
 def local_path(iri: str) -> str | None:
     """Where this server serves the description of an IRI it holds, or None."""
     base = store().base_uri

@@ -92,7 +92,7 @@ def vocabularies():
     return _answer({"@context": {"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "onki": ONKI,
                                  "title": {"@id": "rdfs:label", "@language": lang},
                                  "vocabularies": "onki:hasVocabulary", "id": "onki:vocabularyIdentifier",
-                                 "uri": "@id", "@base": request.host_url + "rest/v1/vocabularies"},
+                                 "uri": "@id", "@base": store().base_uri + "rest/v1/vocabularies"},
                     "uri": "", "vocabularies": items})
 
 
@@ -126,7 +126,7 @@ def _search(vocab_ids: list[str] | None) -> Response:
         if not roots:
             raise BadRequest(f"unknown concept {parent!r} in parameter 'parent'")
         allowed = set().union(*(index.descendants(r) for r in roots))
-    group = params.text("group")
+    group = params.uri("group", required=False)
     if group:
         members = _group_members(group)
         allowed = members if allowed is None else allowed & members
@@ -193,7 +193,7 @@ def label():
 
 
 def _data(vocab_id: str | None) -> Response:
-    uri = request.args.get("uri")
+    uri = params.uri(required=False) if request.args.get("uri") else None
     if not uri:
         if vocab_id is None:
             raise BadRequest("uri parameter missing")
@@ -227,7 +227,7 @@ def vocabulary(vocab_id: str):
                      "conceptschemes": "onki:hasConceptScheme", "id": "onki:vocabularyIdentifier",
                      "defaultLanguage": "onki:defaultLanguage", "languages": "onki:language", "label": "rdfs:label",
                      "prefLabel": "skos:prefLabel", "title": "dct:title", "@language": lang,
-                     "@base": request.host_url + f"rest/v1/{vocab_id}/"},
+                     "@base": store().base_uri + f"rest/v1/{vocab_id}/"},
         "uri": "", "id": vocab_id, "marcSource": "", "title": info.title(lang), "defaultLanguage": "fr",
         "languages": labels().languages(vocab_id),
         "conceptschemes": schemes})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
@@ -19,7 +18,6 @@ from .representations import HTML, RDF_OFFERS, html_page, rdf_bytes
 blueprint = Blueprint("sparql", __name__)
 SOLUTION_OFFERS = [Offer(f.name, f.media_type, ("application/json",) if f.name == "json" else
                          ("application/xml",) if f.name == "xml" else ()) for f in RESULT_FORMATS]
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
 
 
 def service() -> SparqlService:
@@ -30,7 +28,7 @@ def _protocol_request() -> tuple[str | None, list[str], list[str]]:
     """The query and dataset of a SPARQL Protocol request (GET, POST form, POST direct)."""
     default_graphs = request.args.getlist("default-graph-uri")
     named_graphs = request.args.getlist("named-graph-uri")
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         queries = request.args.getlist("query")
         if request.args.get("update") is not None:
             service().refuse_update()
@@ -98,17 +96,15 @@ def endpoint():
                              result=None, error=None, limits=service().limits)
         return _service_description(offer)
     try:
-        bare = service().check(query)
-        form = _FORM.search(bare)
-        graph_form = bool(form) and form.group(1).upper() in ("CONSTRUCT", "DESCRIBE")
-        offers = ([*RDF_OFFERS, HTML] if graph_form else [*SOLUTION_OFFERS, HTML])
+        checked = service().check(query)
+        offers = ([*RDF_OFFERS, HTML] if checked.graph_form else [*SOLUTION_OFFERS, HTML])
         offer = negotiate(offers, lenient=True)
         variant = f"sparql\x1f{query}\x1f{default_graphs}\x1f{named_graphs}\x1f{offer.name}"
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             cached = not_modified(variant)
             if cached is not None:
                 return cached
-        result = service().run(query, default_graphs or None, named_graphs or None)
+        result = service().run(query, default_graphs or None, named_graphs or None, checked)
     except QuerySyntaxError as exc:
         return _error(400, f"syntax error: {exc}", query)
     except QueryRefused as exc:
@@ -130,11 +126,11 @@ def endpoint():
         fmt = next(f for f in RESULT_FORMATS if f.name == offer.name)
         response = Response(serialize_solutions(result, fmt), mimetype=fmt.media_type)
     response.headers["X-Query-Seconds"] = f"{result.seconds:.6f}"
-    return cacheable(response, variant) if request.method == "GET" else response
+    return cacheable(response, variant) if request.method in ("GET", "HEAD") else response
 
 
 def _error(status: int, message: str, query: str) -> Response:
-    if request.accept_mimetypes.best == "text/html" and request.method == "GET":
+    if request.accept_mimetypes.best == "text/html" and request.method in ("GET", "HEAD"):
         response = html_page("sparql.html", examples=_examples(), query=query, result=None, error=message,
                              limits=service().limits)
         response.status_code = status
