@@ -64,22 +64,18 @@ def _string_end(text: str, start: int) -> int:
             if backslashes % 2 == 0:
                 return stop + 3
             body = stop + 1
-    # One-line string: a backslash escapes the next character; a newline ends it unterminated.
-    pattern = _ONE_LINE[quote]
-    position = start + 1
-    while True:
-        match = pattern.search(text, position)
-        if match is None:
-            return len(text)
-        char = match.group()
-        if char == quote:
-            return match.end()
-        if char == "\n":
-            return match.start()
-        position = match.end() + 1  # a backslash and the character it escapes
+    # One-line string: an anchored match of its body (each character looked at once, in C), then the quote.
+    body = _ONE_LINE[quote].match(text, start + 1)
+    end = body.end()
+    if end < len(text) and text[end] == quote:
+        return end + 1
+    newline = text.find("\n", end)  # unterminated: the parser refuses it; skip the rest of its line
+    return len(text) if newline < 0 else newline
 
 
-_ONE_LINE = {'"': re.compile(r'["\\\n]'), "'": re.compile(r"['\\\n]")}
+# The body of a one-line string: ordinary characters, or a backslash and the character it escapes
+# (the "unrolled loop" form, whose alternatives never overlap, so a failed match never backtracks).
+_ONE_LINE = {'"': re.compile(r'[^"\\\n]*(?:\\.[^"\\\n]*)*'), "'": re.compile(r"[^'\\\n]*(?:\\.[^'\\\n]*)*")}
 
 
 def scan(text: str, limits: GuardLimits) -> Scan:
