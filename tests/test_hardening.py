@@ -59,6 +59,10 @@ def hardened(loaded_dir, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("hardened") / "store"
     shutil.copytree(loaded_dir, data_dir)
     srv = Server(data_dir, BASE, env={"VOCABSERVER_SPARQL_MEMORY": "1024", "VOCABSERVER_SPARQL_TIMEOUT": "5"})
+    deadline = time.time() + 60
+    while requests.get(srv.url + "/health", timeout=10).json()["sparql"]["ready"] < 2:  # both workers loaded
+        assert time.time() < deadline
+        time.sleep(0.2)
     yield srv
     srv.stop()
 
@@ -87,8 +91,9 @@ def test_hostile_query_text_never_delays_other_requests(hardened):
         pinger.join()
         assert response.status_code in (400, 413), response.text
         assert seconds < 2, f"a {size}-byte hostile query took {seconds:.2f} s"
-        # /ping stays within a few milliseconds of its usual latency while the hostile query is handled.
-        assert max(pings) < baseline + 50, (baseline, pings)
+        # /ping stays within milliseconds of its usual latency while the hostile query is handled (before the
+        # guard, a 40 KB query froze it for 18 s). Generous bounds: the suite shares two cores.
+        assert sorted(pings)[len(pings) // 2] < baseline + 20 and max(pings) < 250, (baseline, pings)
     big = requests.post(hardened.url + "/sparql", data={"query": "ASK {}" + " " * 70_000}, timeout=30)
     assert big.status_code == 413 and "VOCABSERVER_SPARQL_MAX_QUERY" in big.text
 
