@@ -324,3 +324,49 @@ def test_serve_on_a_port_in_use(tmp_path):
         port = busy.getsockname()[1]
         result = cli("serve", "--port", str(port), data_dir=tmp_path / "store", timeout=60)
     _one_line_error(result, 3, "in use")
+
+
+def test_only_http_iris_are_links(hardened, tmp_path):
+    query = 'SELECT ?x WHERE { VALUES ?x { <javascript:alert(1)> <http://example.org/ok> <data:text/html,x> } }'
+    page = hardened.get("/sparql", params={"query": query, "format": "html"}).text
+    assert 'href="javascript:' not in page and 'href="data:text' not in page
+    assert 'href="http://example.org/ok"' in page and "javascript:alert(1)" in page  # shown as text
+
+    from vocabserver.config import Settings
+    from vocabserver.web import create_app
+
+    source = tmp_path / "links.ttl"
+    source.write_text(SKOS_HEAD + '<http://x/s> a skos:ConceptScheme ; skos:prefLabel "s"@fr .\n'
+                      '<http://x/a> a skos:Concept ; skos:prefLabel "a"@fr ; skos:inScheme <http://x/s> ; '
+                      'skos:topConceptOf <http://x/s> ; skos:exactMatch <javascript:alert(2)>, <https://example.org/m> .\n',
+                      encoding="utf-8")
+    assert cli("load", "--as", "links", str(source), data_dir=tmp_path / "store").returncode == 0
+    app = create_app(Settings(tmp_path / "store", BASE, BASE, sparql_isolation="thread", sparql_workers=1))
+    client = app.test_client()
+    for path in ("/resource?uri=http://x/a", "/resource?uri=http://x/a&format=html"):
+        html = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
+        assert 'href="javascript:' not in html and "javascript:alert(2)" in html, html[:500]
+        assert 'href="https://example.org/m"' in html
+
+
+def test_a_very_deep_hierarchy_is_served(tmp_path):
+    lines = [SKOS_HEAD, '<http://x/s> a skos:ConceptScheme ; skos:prefLabel "s"@fr .\n']
+    for i in range(2500):
+        broader = f" ; skos:broader <http://x/c{i - 1}>" if i else " ; skos:topConceptOf <http://x/s>"
+        lines.append(f'<http://x/c{i}> a skos:Concept ; skos:prefLabel "c{i}"@fr ; skos:inScheme <http://x/s>'
+                     f"{broader} .\n")
+    assert _load(tmp_path, "deep.ttl", "".join(lines)).returncode == 0
+    assert cli("stats", data_dir=tmp_path / "store").returncode == 0
+
+    from vocabserver.config import Settings
+    from vocabserver.web import create_app
+
+    app = create_app(Settings(tmp_path / "store", BASE, BASE, sparql_isolation="thread", sparql_workers=1))
+    app.testing = False
+    client = app.test_client()
+    for path in ("/resource?uri=http://x/c2499", "/api/v1/concept?uri=http://x/c2499",
+                 "/api/v1/hierarchy?uri=http://x/c2499", "/rest/v1/essai/hierarchy?uri=http://x/c2499",
+                 "/rest/v1/essai/broaderTransitive?uri=http://x/c2499", "/api/v1/autocomplete?q=c2499",
+                 "/rest/v1/essai/data?uri=http://x/c2499"):
+        response = client.get(path, headers={"Accept": "text/html"} if path.startswith("/resource") else {})
+        assert response.status_code == 200, (path, response.status_code)

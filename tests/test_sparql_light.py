@@ -56,3 +56,15 @@ def test_light(query):
 @pytest.mark.parametrize("query", NOT_LIGHT)
 def test_not_light(query):
     assert not is_light(query)
+
+
+@pytest.mark.parametrize("body", ["a1", "a.", "a:", ":a", "ex:a.", '"\\', "<a", "?a1"])
+def test_recognition_is_linear_on_hostile_text(body):
+    """Each token alternative fails at once or consumes what it scanned: 100,000 repetitions are
+    recognised in well under a second (a backtracking pattern took 186 ms for 2,000)."""
+    import time
+
+    query = "SELECT * WHERE { " + body * 100_000
+    started = time.perf_counter()
+    is_light(query)
+    assert time.perf_counter() - started < 1.0

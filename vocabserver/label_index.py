@@ -421,19 +421,27 @@ class LabelIndex:
 
     def paths(self, concept: int, lang: str = "fr", limit: int = 50) -> list[list[dict]]:
         """Every path to the top (polyhierarchy), top first, at most `limit`."""
+        # Depth first with an explicit stack (a hierarchy may be thousands of levels deep) and one shared
+        # trail of the parents walked, nearest first; a node with no parent left is a top: its trail is a path.
         results: list[list[int]] = []
-
-        def walk(node: int, trail: list[int]) -> None:
-            if len(results) >= limit:
-                return
-            parents = [b for b in self.broaders[node] if b not in trail]
-            if not parents:
-                results.append(trail[::-1])
-                return
-            for parent in parents:
-                walk(parent, trail + [parent])
-
-        walk(concept, [])
+        trail: list[int] = []
+        on_trail = {concept}
+        stack = [iter(self.broaders[concept])]
+        climbed = [False]
+        while stack and len(results) < limit:
+            parent = next((b for b in stack[-1] if b not in on_trail), None)
+            if parent is None:
+                stack.pop()
+                if not climbed.pop():
+                    results.append(trail[::-1])
+                if trail:
+                    on_trail.discard(trail.pop())
+                continue
+            climbed[-1] = True
+            trail.append(parent)
+            on_trail.add(parent)
+            stack.append(iter(self.broaders[parent]))
+            climbed.append(False)
         return [[{"uri": self.uris[c], "prefLabel": self.label_of(c, lang)[0]} for c in trail]
                 for trail in results]
 

@@ -30,17 +30,18 @@ import re
 _TOKEN = re.compile(
     r"""\s+|\#[^\n]*
     |(?P<iri><[^<>"{}|^`\\\s]*>)
-    |(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^(?:<[^<>"{}|^`\\\s]*>|(?:[A-Za-z](?:[\w.-]*[\w-])?)?:(?:[\w-](?:[\w.-]*[\w-])?)?))?
+    |(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^(?:<[^<>"{}|^`\\\s]*>|(?:[A-Za-z][\w.-]*+)?:(?:[\w-][\w.-]*+)?))?
     |(?P<var>[?$][A-Za-z_][\w]*)
     |(?P<number>[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
-    |(?P<pname>(?:[A-Za-z](?:[\w.-]*[\w-])?)?:(?:[\w-](?:[\w.-]*[\w-])?)?)
-    |(?P<word>[A-Za-z]+)
+    |(?P<name>[A-Za-z][\w.-]*+(?::(?:[\w-][\w.-]*+)?)?|:(?:[\w-][\w.-]*+)?)
     |(?P<punct>[{}.;,*])
     """, re.X)
 _ALLOWED_WORDS = {"PREFIX", "BASE", "SELECT", "ASK", "WHERE", "LIMIT", "a", "true", "false"}
 
 
 def _tokens(query: str) -> list[tuple[str, str]] | None:
+    """The query's tokens, or None when it holds anything this recogniser does not know. Linear: each
+    alternative of _TOKEN either fails at once or consumes what it scanned (possessive names)."""
     tokens, position = [], 0
     while position < len(query):
         match = _TOKEN.match(query, position)
@@ -51,6 +52,22 @@ def _tokens(query: str) -> list[tuple[str, str]] | None:
         if kind is None:
             continue  # white space or comment
         value = match.group(kind) if kind != "string" else match.group(0)
+        if kind == "name":  # one alternative for keywords and prefixed names: each run is scanned once
+            if ":" in value:
+                kind = "pname"
+            elif value.isascii() and value.isalpha():
+                kind = "word"
+            else:
+                return None
+        if "." in value and kind in ("pname", "string"):
+            # Names are matched possessively (no backtracking: linear on any input); a prefix may not end
+            # with a dot, and a local name's trailing dots are the triple terminator: give them back.
+            prefix, _, local = value.rpartition(":") if kind == "pname" else ("", "", "")
+            if prefix.endswith(".") or (kind == "string" and value.endswith(".")):
+                return None
+            if local.endswith("."):
+                value = value.rstrip(".")
+                position = match.start() + len(value)
         if kind == "word" and value.upper() not in _ALLOWED_WORDS and value not in ("a", "true", "false"):
             return None
         tokens.append((kind, value))

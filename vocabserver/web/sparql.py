@@ -33,10 +33,11 @@ def _protocol_request() -> tuple[str | None, list[str], list[str]]:
         if request.args.get("update") is not None:
             service().refuse_update()
     else:
-        # A body that cannot hold a query under the cap, even of 4-byte characters all percent-encoded, is
-        # refused before it is decoded (decoding a large form costs the server process CPU).
+        # A body too large for a query under the cap is refused before it is decoded (decoding a large form
+        # costs the server process CPU): 6 bytes a character is two-byte UTF-8 (accented letters) throughout,
+        # all percent-encoded; real queries are mostly ASCII, at most 3 bytes a character encoded.
         limit = service().limits.max_query
-        if (request.content_length or 0) > 12 * limit + 16_384:
+        if (request.content_length or 0) > 6 * limit + 16_384:
             raise QueryRefused(f"the request body is {request.content_length} bytes: too large for a query of at "
                                f"most {limit} characters (VOCABSERVER_SPARQL_MAX_QUERY)", 413)
         mimetype = request.mimetype
