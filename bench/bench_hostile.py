@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import free_port, report  # noqa: E402
+from bench.common import free_port, report, tree_rss_mb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,20 +49,6 @@ HOSTILE = {
     "bind_chain_3000": "SELECT * WHERE { ?s ?p ?o " + "".join(f" BIND(1 AS ?v{i})" for i in range(3000)) + " } LIMIT 1",
     "count_runaway": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }",
 }
-
-
-def tree_rss_mb(pid: int) -> float:
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            with open(f"/proc/{current}/status") as status:
-                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
-            with open(f"/proc/{current}/task/{current}/children") as children:
-                todo += [int(c) for c in children.read().split()]
-        except (OSError, StopIteration):
-            continue
-    return total / 1024
 
 
 def ping_ms(session: requests.Session, url: str) -> float:

@@ -19,3 +19,18 @@ def report(results: dict, path: Path | None) -> None:
     print(text)
     if path:
         path.write_text(text + "\n", encoding="utf-8")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (MB), from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                todo += [int(c) for c in children.read().split()]
+        except (OSError, StopIteration):
+            continue
+    return total / 1024

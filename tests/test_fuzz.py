@@ -9,7 +9,6 @@ from the OpenAPI document.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest

@@ -4,11 +4,8 @@ exhausts the server, every bad input gets a clear 4xx or exit code, and the stor
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,7 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import BASE, ROOT, Server, cli, free_port
+from bench.common import tree_rss_mb
+
+from .conftest import BASE, Server, cli
 
 SKOS_HEAD = "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
 
@@ -37,21 +36,6 @@ HOSTILE = {
     # A chain of BINDs: 3,000 crash pyoxigraph on an 8 MB stack; evaluation threads have a larger one.
     "chain": "SELECT * WHERE { ?s ?p ?o " + "".join(f" BIND(1 AS ?v{i})" for i in range(3000)) + " } LIMIT 1",
 }
-
-
-def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants (MB)."""
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            with open(f"/proc/{current}/status") as status:
-                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
-            with open(f"/proc/{current}/task/{current}/children") as children:
-                todo += [int(c) for c in children.read().split()]
-        except (OSError, StopIteration):
-            continue
-    return total / 1024
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +96,7 @@ def test_memory_is_bounded_and_said(hardened, kind):
 
     def watch():
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss_mb(hardened.process.pid))
+            peak[0] = max(peak[0], tree_rss_mb(hardened.process.pid))
             time.sleep(0.05)
 
     watcher = threading.Thread(target=watch)

@@ -92,7 +92,7 @@ def parse_triples(data: bytes, fmt: RdfFormatInfo, base_iri: str, source: str,
     if not data.strip():
         raise RdfSyntaxError(source, "the file is empty: nothing to load")
     try:
-        text = data.decode("utf-8")
+        data.decode("utf-8")  # checked here, to name the line and column of the first bad byte
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
