@@ -17,7 +17,8 @@ from vocabserver.store import BaseMismatch, VocabStore
 
 from .conftest import BASE, DATA, ROOT, cli, stats_json
 
-PREFIXES = "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n@prefix ex: <http://example.org/> .\n"
+PREFIXES = ("@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n@prefix ex: <http://example.org/> .\n"
+            "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n")
 
 
 def ttl(tmp_path, name: str, body: str):
@@ -65,24 +66,29 @@ def test_minted_uris_follow_the_configured_base(loaded_dir):
     assert other.returncode == 3 and "base URI" in other.stderr
 
 
-@pytest.mark.parametrize("name, body, check", [
+@pytest.mark.parametrize("name, body, check, severity", [
     ("cycle.ttl", 'ex:a a skos:Concept ; skos:prefLabel "a"@fr ; skos:broader ex:b .\n'
-                  'ex:b a skos:Concept ; skos:prefLabel "b"@fr ; skos:broader ex:a .\n', "broader-cycle"),
+                  'ex:b a skos:Concept ; skos:prefLabel "b"@fr ; skos:broader ex:a .\n', "broader-cycle", "error"),
     ("dup.ttl", 'ex:a a skos:Concept ; skos:prefLabel "vase"@fr .\nex:b a skos:Concept ; skos:prefLabel "vase"@fr .\n',
-     "duplicate-preflabel"),
-    ("twopref.ttl", 'ex:a a skos:Concept ; skos:prefLabel "vase"@fr , "pot"@fr-FR .\n', "two-preflabels-one-language"),
-    ("clash.ttl", 'ex:a a skos:Concept ; skos:prefLabel "vase"@fr ; skos:altLabel "vase"@fr .\n', "label-clash"),
-    ("nolabel.ttl", 'ex:a a skos:Concept ; skos:altLabel "vase"@fr .\n', "no-preflabel"),
+     "duplicate-preflabel", "warning"),
+    ("twopref.ttl", 'ex:a a skos:Concept ; skos:prefLabel "vase"@fr , "pot"@fr-FR .\n', "two-preflabels-one-language",
+     "error"),
+    ("clash.ttl", 'ex:a a skos:Concept ; skos:prefLabel "vase"@fr ; skos:altLabel "vase"@fr .\n', "label-clash",
+     "error"),
+    ("nolabel.ttl", 'ex:a a skos:Concept ; skos:altLabel "vase"@fr .\n', "no-preflabel", "warning"),
+    ("deprecated.ttl", 'ex:a a skos:Concept ; owl:deprecated true ; dct:isReplacedBy ex:b .\n', "no-preflabel", "info"),
     ("related.ttl", 'ex:a a skos:Concept ; skos:prefLabel "a"@fr ; skos:broader ex:b ; skos:related ex:b .\n'
-                    'ex:b a skos:Concept ; skos:prefLabel "b"@fr .\n', "related-broader-clash"),
-    ("dangling.ttl", 'ex:a a skos:Concept ; skos:prefLabel "a"@fr ; skos:broader ex:missing .\n', "dangling"),
+                    'ex:b a skos:Concept ; skos:prefLabel "b"@fr .\n', "related-broader-clash", "error"),
+    ("dangling.ttl", 'ex:a a skos:Concept ; skos:prefLabel "a"@fr ; skos:broader ex:missing .\n', "dangling",
+     "warning"),
+    ("both.ttl", 'ex:a a skos:Concept, skos:Collection ; skos:prefLabel "a"@fr .\n', "concept-and-collection", "error"),
 ])
-def test_each_check_finds_its_error(tmp_path, name, body, check):
+def test_each_check_finds_its_case_with_its_severity(tmp_path, name, body, check, severity):
     store = ox.Store()
     graph = ox.NamedNode("http://example.org/g")
     store.load(path=str(ttl(tmp_path, name, body)), format=ox.RdfFormat.TURTLE, to_graph=graph)
     report = run_checks(store, graph, "t")
-    assert check in {f.check for f in report.errors}, report.as_dict()
+    assert check in {f.check for f in report.findings if f.severity == severity}, report.as_dict()
 
 
 def test_orphans_are_warnings(tmp_path):
@@ -98,13 +104,16 @@ def test_integrity_errors_refuse_the_load_and_leave_the_store_as_it_was(tmp_path
                'ex:a a skos:Concept ; skos:prefLabel "vase"@fr .\nex:b a skos:Concept ; skos:prefLabel "vase"@fr .\n')
     before = len(small_store.store), small_store.modified()
     with pytest.raises(LoadRefused, match="duplicate-preflabel"):
-        load_file(small_store, path, "gene")  # would replace an existing vocabulary
+        load_file(small_store, path, "gene")  # would replace a bundled (strict) vocabulary
     with pytest.raises(LoadRefused):
-        load_file(small_store, path, "newone")  # would add one
+        load_file(small_store, path, "newone", strict=True)  # would add one, under the strict policy
     assert (len(small_store.store), small_store.modified()) == before
     assert set(small_store.vocabularies()) == {"gene", "insc"}
-    result = load_file(small_store, path, "newone", force=True)
-    assert result.report.errors and "newone" in small_store.vocabularies()
+    result = load_file(small_store, path, "newone")  # lenient: loaded, its findings reported
+    assert result.policy == "lenient" and "newone" in small_store.vocabularies()
+    assert "duplicate-preflabel" in {f.check for f in result.report.warnings}
+    forced = load_file(small_store, path, "other", strict=True, force=True)
+    assert forced.policy == "strict" and small_store.vocabularies()["other"].policy == "strict"
 
 
 def test_cli_syntax_error_names_line_and_column_and_changes_nothing(tmp_path, small_store):
@@ -115,7 +124,7 @@ def test_cli_syntax_error_names_line_and_column_and_changes_nothing(tmp_path, sm
     before = snapshot(data_dir)
     result = cli("load", "--as", "gene", str(path), data_dir=data_dir)
     assert result.returncode == 2
-    assert f"{path}:4:" in result.stderr and "syntax error" in result.stderr
+    assert f"{path}:{PREFIXES.count(chr(10)) + 2}:" in result.stderr and "syntax error" in result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot(data_dir) == before
 

@@ -51,6 +51,7 @@ class VocabularyInfo:
     license: str | None = None
     source: str = ""
     version: str = ""  # "sha256:…" of the loaded file: reloading the same bytes is skipped
+    policy: str = "lenient"  # "strict": findings that refuse a change (checks.Policy)
     modified: str = ""
     triples: int = 0
     counts: dict[str, int] = field(default_factory=dict)
@@ -68,6 +69,7 @@ class VocabularyInfo:
             "descriptions": self.descriptions, "uri": self.schemes[0] if self.schemes else None,
             "schemes": self.schemes, "fields": self.fields, "graph": self.graph,
             "license": self.license, "source": self.source, "version": self.version, "modified": self.modified,
+            "policy": self.policy,
             "triples": self.triples, **self.counts,
         }
 
@@ -80,6 +82,7 @@ class Catalogue:
         self.graph = n(base_uri + "graph/catalogue")
         self.root = n(base_uri + "dataset")
         self.sparql = n(base_uri + "sparql")
+        self.policy = n(base_uri + "ns#policy")  # this server's own term: strict or lenient
 
     def dataset(self, vocab_id: str) -> ox.NamedNode:
         return n(f"{self.base}dataset/{vocab_id}")
@@ -88,7 +91,7 @@ class Catalogue:
         return n(f"{self.base}dumps/{vocab_id}.{suffix}")
 
     def entry(self, vocab_id: str, graph: ox.NamedNode, counts: dict[str, int], schemes: list[dict],
-              source: str, modified: ox.Literal, version: str = "") -> list[ox.Triple]:
+              source: str, modified: ox.Literal, version: str = "", policy: str = "lenient") -> list[ox.Triple]:
         ds = self.dataset(vocab_id)
         t: list[ox.Triple] = []
 
@@ -115,6 +118,7 @@ class Catalogue:
         add(ds, DCT + "source", ox.Literal(source))
         if version:
             add(ds, DCAT + "version", ox.Literal(version))
+        add(ds, self.policy, ox.Literal(policy))
         for scheme in schemes:
             add(ds, VOID + "rootResource", scheme["uri"])
             add(ds, n(DCT + "subject"), scheme["uri"])
@@ -170,6 +174,7 @@ class Catalogue:
             info.license = lic[0].value if lic else None
             info.source = props.get(DCT + "source", [ox.Literal("")])[0].value
             info.version = props.get(DCAT + "version", [ox.Literal("")])[0].value
+            info.policy = props.get(self.policy.value, [ox.Literal("lenient")])[0].value
             info.modified = props.get(DCT + "modified", [ox.Literal("")])[0].value
             info.triples = int(props.get(VOID + "triples", [ox.Literal("0")])[0].value)
             for key in (*CLASS_PARTITIONS, *PROPERTY_PARTITIONS):

@@ -1,8 +1,17 @@
-"""Integrity checks of one vocabulary graph, beyond what skosify looks at.
+"""Integrity and quality checks of one vocabulary graph, beyond what skosify looks at.
 
 Each check is a named query of queries/checks/ run against the graph (as the
 default graph), except the cycle check, which walks the broader links that
 checks/broader-edges returns.
+
+Severities: *error* where SKOS's integrity conditions are broken and no safe
+repair exists (related and broader at once, S27; a concept that is also a
+collection; a broader cycle; S13/S14 when normalisation was skipped);
+*warning* for quality findings a curator should look at (ambiguous prefLabels,
+missing labels, orphans, dangling links inside the vocabulary); *info* for what
+is worth knowing (a deprecated concept without label). Mapping properties
+(skos:*Match) point outside by design and are never a finding. Whether a
+finding refuses a load is the vocabulary's policy (`Policy`), not the check's.
 """
 
 from __future__ import annotations
@@ -15,10 +24,12 @@ import pyoxigraph as ox
 
 from .queries import query
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, INFO = "error", "warning", "info"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-# References to schemes may point to a scheme described elsewhere: only a warning.
+# References to schemes may point to a scheme described elsewhere: only for information.
 _SOFT_DANGLING = {SKOS + "inScheme", SKOS + "topConceptOf", SKOS + "hasTopConcept"}
+_MAPPINGS = {SKOS + p for p in ("mappingRelation", "exactMatch", "closeMatch", "broadMatch", "narrowMatch",
+                                "relatedMatch")}
 
 
 @dataclass
@@ -47,9 +58,29 @@ class CheckReport:
     def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == WARNING]
 
+    @property
+    def infos(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == INFO]
+
     def as_dict(self) -> dict:
         return {"vocabulary": self.vocabulary, "errors": len(self.errors), "warnings": len(self.warnings),
-                "findings": [f.as_dict() for f in self.findings]}
+                "infos": len(self.infos), "findings": [f.as_dict() for f in self.findings]}
+
+
+STRICT, LENIENT = "strict", "lenient"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What refuses a change of a vocabulary. *strict* (the Joconde vocabularies, or any vocabulary marked
+    so): error-level findings and ambiguous prefLabels, because record validation needs one concept per
+    label. *lenient* (a thesaurus brought as it is): nothing; its findings are a to-do list."""
+    name: str = LENIENT
+
+    def refusals(self, report: CheckReport) -> list[Finding]:
+        if self.name != STRICT:
+            return []
+        return [f for f in report.findings if f.severity == ERROR or f.check == "duplicate-preflabel"]
 
 
 def _select(store: ox.Store, name: str, graph: ox.NamedNode) -> list[dict[str, str]]:
@@ -135,8 +166,8 @@ def _check_duplicates(store, graph) -> list[Finding]:
     for row in store.query(query("checks/duplicate-preflabel"), default_graph=graph):
         label = row["label"]
         by_label[(label.value, getattr(label, "language", None) or "")].append(row["concept"].value)
-    return [Finding(ERROR, "duplicate-preflabel", f"prefLabel {text!r}@{lang or '-'} is used by several concepts",
-                    concepts) for (text, lang), concepts in by_label.items()]
+    return [Finding(WARNING, "duplicate-preflabel", f"prefLabel {text!r}@{lang or '-'} is used by several "
+                    "concepts (ambiguous: a record cannot say which)", concepts) for (text, lang), concepts in by_label.items()]
 
 
 def _check_dangling(store, graph) -> list[Finding]:
@@ -145,12 +176,20 @@ def _check_dangling(store, graph) -> list[Finding]:
         target = row["object"]
         for quad in store.quads_for_pattern(None, None, target, graph):
             prop = quad.predicate.value
-            if not prop.startswith(SKOS):
+            if not prop.startswith(SKOS) or prop in _MAPPINGS:
                 continue
-            severity = WARNING if prop in _SOFT_DANGLING else ERROR
+            severity = INFO if prop in _SOFT_DANGLING else WARNING
             findings.append(Finding(severity, "dangling", f"{prop.rsplit('#', 1)[-1]} points to {target.value}, "
                                     "which this vocabulary does not describe", [quad.subject.value, target.value]))
     return findings
+
+
+def _no_preflabel(store, graph) -> list[Finding]:
+    # A deprecated concept may keep only owl:deprecated and dct:isReplacedBy: worth knowing, not a fault.
+    return [Finding(INFO, "no-preflabel", "deprecated concept without skos:prefLabel", [row["concept"]])
+            if row["deprecated"] == "true" else
+            Finding(WARNING, "no-preflabel", "concept without skos:prefLabel", [row["concept"]])
+            for row in _select(store, "no-preflabel", graph)]
 
 
 def _simple(check: str, severity: str, describe):
@@ -160,7 +199,9 @@ def _simple(check: str, severity: str, describe):
 
 
 _CHECKS = (
-    _simple("no-preflabel", ERROR, lambda r: ("concept without skos:prefLabel", [r["concept"]])),
+    _no_preflabel,
+    _simple("concept-and-collection", ERROR, lambda r: (
+        "typed both skos:Concept and skos:Collection (disjoint classes in SKOS)", [r["concept"]])),
     _check_preflabels,
     _check_duplicates,
     _simple("label-clash", ERROR, lambda r: (

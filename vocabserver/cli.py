@@ -118,15 +118,21 @@ def build_vocabularies(source: Path, out: Path | None, only: tuple[str, ...]) ->
 @click.option("--as", "vocab_id", metavar="ID", help="Vocabulary id to load FILE as (new, or replacing).")
 @click.option("--format", "fmt", metavar="FORMAT", help="RDF format of FILE (default: from its suffix).")
 @click.option("--bundled", multiple=True, metavar="ID", help="Load only these bundled vocabularies.")
-@click.option("--force", is_flag=True, help="Load even when integrity checks report errors.")
+@click.option("--force", is_flag=True, help="Load even when the vocabulary's policy would refuse it.")
+@click.option("--strict", is_flag=True, help="Strict policy for FILE: refuse error-level findings and ambiguous "
+              "prefLabels (the bundled vocabularies always are).")
+@click.option("--dry-run", is_flag=True, help="Report what loading FILE would do; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="The load report as JSON on standard output.")
 @click.option("--reload", is_flag=True, help="Reload bundled vocabularies even when their file has not changed.")
-@click.option("--no-normalise", is_flag=True, help="Skip skosify normalisation of FILE.")
+@click.option("--no-normalise", is_flag=True, help="Skip the repairs and skosify normalisation of FILE.")
 @pass_context
 def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None, bundled: tuple[str, ...],
-         force: bool, reload: bool, no_normalise: bool) -> None:
+         force: bool, strict: bool, dry_run: bool, as_json: bool, reload: bool, no_normalise: bool) -> None:
     """Load the bundled vocabularies, or FILE (Turtle, RDF/XML, N-Triples, JSON-LD, TriG) --as ID."""
     from .loading import LoadRefused, bundled_files, load_bundled, load_file
 
+    if dry_run and file is None:
+        raise Failure("--dry-run reports on a FILE (the bundled vocabularies are checked at build)", EXIT_INPUT)
     store = ctx.store()
     try:
         if file is None:
@@ -140,24 +146,43 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
                 results = load_bundled(store, list(bundled) or None, force=force, progress=step, reload=reload)
         else:
             results = [load_file(store, file, vocab_id or file.name.split(".")[0].lower(), fmt, force, no_normalise,
-                                 ctx.settings().load_limits)]
+                                 ctx.settings().load_limits, strict=strict, dry_run=dry_run)]
     except LoadRefused as exc:
-        _print_findings(exc.report)
+        if as_json:
+            click.echo(json.dumps({"vocabulary": exc.report.vocabulary, "status": "refused", "message": str(exc),
+                                   "refusals": [f.as_dict() for f in exc.refusals],
+                                   "findings": [f.as_dict() for f in exc.report.findings]}, ensure_ascii=False,
+                                  indent=1))
+        else:
+            _print_findings(exc.report)
         raise Failure(str(exc), EXIT_INTEGRITY) from None
     except RdfSyntaxError as exc:
         raise Failure(f"syntax error: {exc}; the store is unchanged", EXIT_INPUT) from None
     except (FileNotFoundError, UnknownFormat, ValueError, KeyError) as exc:
         raise Failure(str(exc).strip('"'), EXIT_INPUT) from None
-    if any(r.status != "unchanged" for r in results):
+    if any(r.status in ("loaded", "replaced") for r in results):
         _refresh_label_index(store)
         _tell_readers(store)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in results] if file is None else results[0].as_dict(),
+                              ensure_ascii=False, indent=1))
+        return
     for r in results:
         if r.status == "unchanged":
             click.echo(f"unchanged {r.vocabulary}: same file as loaded (use --reload to load it again)")
             continue
         click.echo(f"{r.status} {r.vocabulary}: {r.counts.get('concepts', 0)} concepts, {r.counts.get('triples', 0)} "
                    f"triples, {len(r.report.errors)} errors, {len(r.report.warnings)} warnings "
-                   f"({r.seconds:.2f} s) from {r.source}")
+                   f"({r.seconds:.2f} s) from {r.source}, {r.policy} policy")
+        if r.read:
+            click.echo(f"  read {r.read} triples, kept {r.counts.get('triples', 0)}")
+        for change in r.changes:
+            click.echo(f"  changed: {change['kind']}: {change['count']}"
+                       + (f" {change['property']}" if "property" in change else "")
+                       + (f" ({change['reason']})" if "reason" in change else "")
+                       + (f" e.g. {' '.join(change['examples'][:3])}" if change.get("examples") else ""))
+        for drop in r.dropped:
+            click.echo(f"  dropped: {drop['count']} {drop['property']}")
         for note in r.notes[:10]:
             click.echo(f"  normalisation {note}")
         if len(r.notes) > 10:
@@ -213,7 +238,7 @@ def check(ctx: Context, ids: tuple[str, ...], as_json: bool, warnings: bool) -> 
         click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=1))
     else:
         for r in reports:
-            click.echo(f"{r.vocabulary:10} {len(r.errors):5} errors {len(r.warnings):5} warnings")
+            click.echo(f"{r.vocabulary:10} {len(r.errors):5} errors {len(r.warnings):5} warnings {len(r.infos):5} info")
             for f in r.findings:
                 if f.severity == "error" or warnings:
                     click.echo(f"    {f.severity}: {f.check}: {f.message} {' '.join(f.resources[:4])}")

@@ -1,4 +1,9 @@
-"""Loading vocabularies: parse -> skosify normalisation -> integrity checks -> atomic replace."""
+"""Loading vocabularies: parse -> safe repairs and skosify normalisation -> checks -> atomic replace.
+
+A file is loaded when it can be used (it parses and holds at least one concept). What the load read, kept,
+changed and dropped is reported, and its findings are listed; whether a finding refuses the load is the
+vocabulary's policy: *strict* for the bundled Joconde vocabularies (and any load with `strict`), *lenient*
+otherwise (see checks.Policy)."""
 
 from __future__ import annotations
 
@@ -12,10 +17,10 @@ from typing import Callable
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .checks import CheckReport, run_checks
+from .checks import LENIENT, STRICT, CheckReport, Policy, run_checks
 from .config import LoadLimits
 from .load_limits import check_xml_entities, read_bounded
-from .normalise import normalise
+from .normalise import NormalisationError, normalise, repair_labels
 from .rdfio import RdfFormatInfo, format_by_name, format_for_path, parse_triples
 from .resources import shipped
 from .stats import graph_counts, graph_schemes
@@ -26,12 +31,13 @@ _CONCEPT = ox.NamedNode("http://www.w3.org/2004/02/skos/core#Concept")
 
 
 class LoadRefused(Exception):
-    def __init__(self, report: CheckReport):
+    def __init__(self, report: CheckReport, refusals: list | None = None, policy: str = STRICT):
         self.report = report
-        errors = report.errors
+        self.refusals = refusals if refusals is not None else report.errors
+        first = self.refusals[0]
         super().__init__(
-            f"{report.vocabulary}: load refused, {len(errors)} integrity error(s) "
-            f"(first: {errors[0].check}: {errors[0].message} {' '.join(errors[0].resources[:3])}); "
+            f"{report.vocabulary}: load refused by the {policy} policy, {len(self.refusals)} finding(s) "
+            f"(first: {first.check}: {first.message} {' '.join(first.resources[:3])}); "
             "the store is unchanged (use --force to load anyway)")
 
 
@@ -43,7 +49,18 @@ class LoadResult:
     report: CheckReport
     counts: dict[str, int]
     seconds: float
-    notes: list[str] = field(default_factory=list)  # what normalisation changed
+    notes: list[str] = field(default_factory=list)  # what skosify said
+    policy: str = STRICT
+    read: int = 0  # triples parsed from the file
+    changes: list[dict] = field(default_factory=list)  # each {"kind", "count", …}: what normalisation changed
+    dropped: list[dict] = field(default_factory=list)  # each {"property", "count"}: triples read but not kept
+
+    def as_dict(self) -> dict:
+        return {"vocabulary": self.vocabulary, "status": self.status, "source": self.source, "policy": self.policy,
+                "read": self.read, "kept": self.counts.get("triples", 0), "counts": self.counts,
+                "changes": self.changes, "dropped": self.dropped, "notes": self.notes,
+                "errors": len(self.report.errors), "warnings": len(self.report.warnings),
+                "findings": [f.as_dict() for f in self.report.findings], "seconds": round(self.seconds, 3)}
 
     @property
     def replaced(self) -> bool:
@@ -60,12 +77,17 @@ def bundled_files() -> dict[str, Path]:
 
 
 def _verify(store: VocabStore, vocab_id: str, staged: ox.NamedNode, source: str,
-            version: str) -> tuple[CheckReport, Staged]:
+            version: str, policy: str = STRICT) -> tuple[CheckReport, Staged]:
+    return _verify_in(store.store, vocab_id, staged, source, version, policy)
+
+
+def _verify_in(raw: ox.Store, vocab_id: str, staged: ox.NamedNode, source: str,
+               version: str, policy: str) -> tuple[CheckReport, Staged]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="counts") as side:
-        counts = side.submit(graph_counts, store.store, staged)
-        schemes = side.submit(graph_schemes, store.store, staged)
-        report = run_checks(store.store, staged, vocab_id)
-        return report, Staged(vocab_id, staged, counts.result(), schemes.result(), source, version)
+        counts = side.submit(graph_counts, raw, staged)
+        schemes = side.submit(graph_schemes, raw, staged)
+        report = run_checks(raw, staged, vocab_id)
+        return report, Staged(vocab_id, staged, counts.result(), schemes.result(), source, version, policy)
 
 
 def load_bundled(store: VocabStore, ids: list[str] | None = None, force: bool = False,
@@ -101,8 +123,9 @@ def load_bundled(store: VocabStore, ids: list[str] | None = None, force: bool = 
                     progress(vocab_id)
                 report, item = _verify(store, vocab_id, staged, f"bundled:{path.name}", versions[vocab_id])
                 verified[vocab_id] = (time.perf_counter() - started, report, item)
-                if report.errors and not force:
-                    raise LoadRefused(report)
+                refusals = Policy(STRICT).refusals(report)  # record validation needs one concept per label
+                if refusals and not force:
+                    raise LoadRefused(report, refusals, STRICT)
             store.commit_many([verified[v][2] for v in sorted(verified)])
         except BaseException:
             for future in staging:
@@ -121,8 +144,10 @@ class NoConcept(ValueError):
 
 
 def load_file(store: VocabStore, path: Path, vocab_id: str, fmt: str | None = None, force: bool = False,
-              skip_normalise: bool = False, limits: LoadLimits | None = None) -> LoadResult:
-    """Load any SKOS file as a new vocabulary or in place of an existing one."""
+              skip_normalise: bool = False, limits: LoadLimits | None = None, strict: bool = False,
+              dry_run: bool = False) -> LoadResult:
+    """Load any SKOS file as a new vocabulary or in place of an existing one (or, `dry_run`, only report
+    what the load would do). The policy is strict when asked, or when the vocabulary replaced is strict."""
     validate_id(vocab_id)
     limits = limits or LoadLimits()
     started = time.perf_counter()
@@ -135,21 +160,64 @@ def load_file(store: VocabStore, path: Path, vocab_id: str, fmt: str | None = No
     triples = parse_triples(data, info, base, str(path), limits.max_triples)
     if not any(t.predicate == _RDF_TYPE and t.object == _CONCEPT for t in triples):
         raise NoConcept(f"{path}: no skos:Concept in {len(triples)} triple(s): nothing to load as a vocabulary")
-    notes: list[str] = []
-    payload = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    current = store.vocabularies().get(vocab_id)
+    policy = STRICT if strict or (current is not None and current.policy == STRICT) else LENIENT
+    read = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    payload, repaired, notes, changes = read, read, [], []
     if not skip_normalise:
-        graph = Graph()
-        graph.parse(data=payload, format="nt")
-        graph, notes = normalise(graph)
-        payload = graph.serialize(format="nt", encoding="utf-8")
-    staged = store.stage(vocab_id, data=payload, fmt=ox.RdfFormat.N_TRIPLES, base_iri=base)
+        repaired, payload, notes, changes = _normalised(read, store.base_uri + vocab_id)
+    dropped, added = _difference(repaired, payload)  # what skosify dropped and added (repairs are changes)
+    changes += [{"kind": "added-by-normalisation", "count": a["count"], "property": a["property"]} for a in added]
+    source, version = f"file:{path.name}", content_version(data)
+    if dry_run:
+        scratch = ox.Store()  # the checks run on a copy in memory: the store is not touched
+        graph = ox.NamedNode(base + "dry-run")
+        scratch.bulk_load(payload, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        report, item = _verify_in(scratch, vocab_id, graph, source, version, policy)
+        status = "dry-run"
+    else:
+        staged = store.stage(vocab_id, data=payload, fmt=ox.RdfFormat.N_TRIPLES, base_iri=base)
+        try:
+            report, item = _verify(store, vocab_id, staged, source, version, policy)
+            refusals = Policy(STRICT).refusals(report) if policy == STRICT else []
+            if refusals and not force:
+                raise LoadRefused(report, refusals, policy)
+            store.commit_many([item])
+        except BaseException:
+            store.discard(staged)
+            raise
+        status = "replaced" if staged != store.graph_iri(vocab_id) else "loaded"
+    return LoadResult(vocab_id, item.source, status, report, item.counts, time.perf_counter() - started, notes,
+                      policy, len(triples), changes, dropped)
+
+
+def _normalised(payload: bytes, scheme: str) -> tuple[bytes, bytes, list[str], list[dict]]:
+    """The safe label repairs, then skosify: (after the repairs, after skosify, what skosify said, changes).
+    skosify giving up never refuses a load: the file is then loaded without that step, and the report says so."""
+    graph = Graph()
+    graph.parse(data=payload, format="nt")
+    changes = repair_labels(graph)
+    repaired = graph.serialize(format="nt", encoding="utf-8")
     try:
-        report, item = _verify(store, vocab_id, staged, f"file:{path.name}", content_version(data))
-        if report.errors and not force:
-            raise LoadRefused(report)
-        store.commit_many([item])
-    except BaseException:
-        store.discard(staged)
-        raise
-    return LoadResult(vocab_id, item.source, "replaced" if staged != store.graph_iri(vocab_id) else "loaded",
-                      report, item.counts, time.perf_counter() - started, notes)
+        graph, notes = normalise(graph, scheme=scheme)
+    except NormalisationError as exc:
+        return repaired, repaired, [], changes + [{"kind": "normalisation-skipped", "count": 1, "reason": str(exc)}]
+    return repaired, graph.serialize(format="nt", encoding="utf-8"), notes, changes
+
+
+def _difference(before: bytes, after: bytes) -> tuple[list[dict], list[dict]]:
+    """Triples dropped and added between two N-Triples documents, counted by property. Compared as parsed
+    terms (two serialisations may write a literal differently); triples with blank nodes are left out,
+    since normalisation renames blank nodes."""
+    def named(data: bytes) -> set:
+        return {t for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+                if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)}
+
+    def by_property(triples) -> list[dict]:
+        counts: dict[str, int] = {}
+        for triple in triples:
+            counts[triple.predicate.value] = counts.get(triple.predicate.value, 0) + 1
+        return [{"property": p, "count": n} for p, n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
+
+    old, new = named(before), named(after)
+    return by_property(old - new), by_property(new - old)

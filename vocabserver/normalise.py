@@ -35,13 +35,15 @@ _STACK = 512 * 1024 * 1024
 _RECURSION = 200_000
 
 
-def normalise(graph: Graph, default_language: str | None = None) -> tuple[Graph, list[str]]:
-    """Return skosify's normalised graph and what it said about the input."""
+def normalise(graph: Graph, default_language: str | None = None,
+              scheme: str | None = None) -> tuple[Graph, list[str]]:
+    """Return skosify's normalised graph and what it said about the input. `scheme`: the IRI of the concept
+    scheme skosify creates when the file has none (under this server's base, never in the file's namespace)."""
     outcome: dict = {}
 
     def work() -> None:
         try:
-            outcome["value"] = _normalise(graph, default_language)
+            outcome["value"] = _normalise(graph, default_language, scheme)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
             outcome["error"] = exc
 
@@ -74,7 +76,7 @@ def _plain(message: str) -> str:
     return message.split(" Set ")[0].split(" Use --")[0]
 
 
-def _normalise(graph: Graph, default_language: str | None) -> tuple[Graph, list[str]]:
+def _normalise(graph: Graph, default_language: str | None, scheme: str | None) -> tuple[Graph, list[str]]:
     handler = _Collect()
     root = logging.getLogger()
     previous = root.level
@@ -86,12 +88,15 @@ def _normalise(graph: Graph, default_language: str | None) -> tuple[Graph, list[
             graph,
             mark_top_concepts=True,
             narrower=True,
-            enrich_mappings=True,
+            # Mappings point to other vocabularies: inferring skos:narrower from skos:narrowMatch would put
+            # LCSH inside our hierarchy, and the inverse links would be claims about someone else's concepts.
+            enrich_mappings=False,
             eliminate_redundancy=False,
             break_cycles=False,
             keep_related=True,  # related+broader clashes are reported by our checks, not silently removed
             preflabel_policy="shortest",
             default_language=default_language,
+            namespace=scheme,
         )
     except SystemExit:
         said = "; ".join(_plain(m) for m in handler.messages if m.startswith(("critical", "error")))
@@ -102,3 +107,46 @@ def _normalise(graph: Graph, default_language: str | None) -> tuple[Graph, list[
         root.removeHandler(handler)
         root.setLevel(previous)
     return result, [_plain(m) for m in handler.messages]
+
+
+SKOS_NS = "http://www.w3.org/2004/02/skos/core#"
+
+
+def repair_labels(graph: Graph) -> list[dict]:
+    """The safe repairs of SKOS's label conditions, made on `graph` and returned as changes:
+    - S14, two prefLabels in one language (fr and fr-FR count as one): the shortest (then the first in
+      alphabetical order) stays, the others become altLabels;
+    - S13, an alt or hidden label equal to the concept's prefLabel: dropped (the prefLabel says it).
+    Each change is {"kind", "count", "examples"} (at most 5 concepts named)."""
+    from rdflib import Literal, URIRef
+
+    pref, alt, hidden = (URIRef(SKOS_NS + name) for name in ("prefLabel", "altLabel", "hiddenLabel"))
+    demoted: list[str] = []
+    for concept in sorted({s for s in graph.subjects(pref, None)}, key=str):
+        by_language: dict[str, list[Literal]] = {}
+        for label in graph.objects(concept, pref):
+            if isinstance(label, Literal):
+                language = (label.language or "").lower()
+                by_language.setdefault("fr" if language == "fr-fr" else language, []).append(label)
+        for labels in by_language.values():
+            if len(labels) > 1:
+                keep = min(labels, key=lambda lit: (len(str(lit)), str(lit), lit.language or ""))
+                for label in labels:
+                    if label is not keep:
+                        graph.remove((concept, pref, label))
+                        graph.add((concept, alt, label))
+                        demoted.append(str(concept))
+    dropped: list[str] = []
+    for concept, label in list(graph.subject_objects(pref)):
+        for kind in (alt, hidden):
+            if (concept, kind, label) in graph:
+                graph.remove((concept, kind, label))
+                dropped.append(str(concept))
+    changes = []
+    if demoted:
+        changes.append({"kind": "S14-extra-prefLabel-made-altLabel", "count": len(demoted),
+                        "examples": sorted(set(demoted))[:5]})
+    if dropped:
+        changes.append({"kind": "S13-label-equal-to-prefLabel-dropped", "count": len(dropped),
+                        "examples": sorted(set(dropped))[:5]})
+    return changes

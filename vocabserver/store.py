@@ -75,6 +75,7 @@ class Staged:
     schemes: list[dict]
     source: str
     version: str = ""
+    policy: str = "lenient"
 
 
 class VocabStore:
@@ -265,7 +266,7 @@ class VocabStore:
             for item in items:
                 graph = self.graph_iri(item.vocab_id)
                 entry = self.catalogue.entry(item.vocab_id, graph, item.counts, item.schemes, item.source,
-                                             modified, item.version)
+                                             modified, item.version, item.policy)
                 move = "" if item.graph == graph else render("store/move-graph", staging=item.graph, graph=graph)
                 operations.append(render(
                     "store/commit", move=move, catalogue=self.catalogue.graph, root=self.catalogue.root,

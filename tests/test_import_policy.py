@@ -1,0 +1,137 @@
+"""Loading real thesauri: load what is loadable, repair what is safe (reported as changes), report every
+finding with its severity, refuse only under the strict policy — through the real CLI."""
+
+from __future__ import annotations
+
+import json
+
+from .conftest import cli, stats_json
+
+HEAD = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ex: <http://example.org/> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix isothes: <http://purl.org/iso25964/skos-thes#> .
+ex:s a skos:ConceptScheme ; skos:prefLabel "Essai"@fr .
+"""
+
+
+def _load(tmp_path, body: str, *options: str, name: str = "essai.ttl"):
+    source = tmp_path / name
+    source.write_text(HEAD + body, encoding="utf-8")
+    result = cli("load", "--as", "essai", str(source), "--json", *options, data_dir=tmp_path / "store")
+    report = json.loads(result.stdout) if result.stdout.strip() else None
+    return result, report
+
+
+def _checks(report: dict, severity: str | None = None) -> set[str]:
+    return {f["check"] for f in report["findings"] if severity is None or f["severity"] == severity}
+
+
+def test_a_collection_named_like_a_concept_is_no_ambiguity(tmp_path):
+    result, report = _load(tmp_path, """
+ex:a a skos:Concept ; skos:prefLabel "peinture"@fr ; skos:inScheme ex:s ; skos:topConceptOf ex:s .
+ex:g a skos:Collection, isothes:ConceptGroup ; skos:prefLabel "peinture"@fr ; skos:member ex:a .
+""")
+    assert result.returncode == 0 and "duplicate-preflabel" not in _checks(report)
+
+
+def test_a_deprecated_concept_without_label_is_information(tmp_path):
+    result, report = _load(tmp_path, """
+ex:a a skos:Concept ; skos:prefLabel "a"@fr ; skos:inScheme ex:s ; skos:topConceptOf ex:s .
+ex:old a skos:Concept ; owl:deprecated true ; dct:isReplacedBy ex:a .
+""")
+    assert result.returncode == 0
+    assert [f["severity"] for f in report["findings"] if f["check"] == "no-preflabel"] == ["info"]
+
+
+def test_external_mappings_are_never_findings_nor_hierarchy(tmp_path):
+    result, report = _load(tmp_path, """
+ex:a a skos:Concept ; skos:prefLabel "a"@fr ; skos:inScheme ex:s ; skos:topConceptOf ex:s ;
+  skos:narrowMatch <http://id.loc.gov/authorities/subjects/sh85> ; skos:exactMatch <http://vocab.getty.edu/aat/300>.
+""")
+    assert result.returncode == 0 and not report["findings"], report["findings"]
+    exported = cli("export", "essai", "--format", "ntriples", "-o", "-", data_dir=tmp_path / "store").stdout
+    assert "skos/core#narrower> <http://id.loc.gov" not in exported  # no hierarchy inferred from a mapping
+    assert "<http://id.loc.gov/authorities/subjects/sh85> <" not in exported  # no claim about LCSH's concept
+
+
+def test_homographs_in_two_facets_load_and_the_strict_policy_refuses_them(tmp_path):
+    body = """
+ex:f1 a skos:Concept ; skos:prefLabel "temps"@ca ; skos:inScheme ex:s ; skos:topConceptOf ex:s .
+ex:f2 a skos:Concept ; skos:prefLabel "llocs"@ca ; skos:inScheme ex:s ; skos:topConceptOf ex:s .
+ex:a a skos:Concept ; skos:prefLabel "segle XIX"@ca ; skos:broader ex:f1 ; skos:inScheme ex:s .
+ex:b a skos:Concept ; skos:prefLabel "segle XIX"@ca ; skos:broader ex:f2 ; skos:inScheme ex:s .
+"""
+    result, report = _load(tmp_path, body)
+    assert result.returncode == 0 and report["policy"] == "lenient"
+    assert "duplicate-preflabel" in _checks(report, "warning")
+    strict, refused = _load(tmp_path, body, "--strict")
+    assert strict.returncode == 1 and refused["status"] == "refused"
+    assert {"http://example.org/a", "http://example.org/b"} <= set(refused["refusals"][0]["resources"])
+
+
+def test_a_cycle_loads_as_an_error_finding_and_strict_refuses_it_leaving_the_store(tmp_path):
+    body = """
+ex:a a skos:Concept ; skos:prefLabel "a"@fr ; skos:inScheme ex:s ; skos:broader ex:b .
+ex:b a skos:Concept ; skos:prefLabel "b"@fr ; skos:inScheme ex:s ; skos:broader ex:a .
+ex:c a skos:Concept ; skos:prefLabel "c"@fr ; skos:inScheme ex:s ; skos:related ex:d ; skos:broader ex:d .
+ex:d a skos:Concept ; skos:prefLabel "d"@fr ; skos:inScheme ex:s ; skos:topConceptOf ex:s .
+"""
+    strict, refused = _load(tmp_path, body, "--strict")
+    assert strict.returncode == 1 and "strict policy" in strict.stderr
+    assert {f["check"] for f in refused["refusals"]} == {"broader-cycle", "related-broader-clash"}
+    assert not (tmp_path / "store").exists() or not stats_json(tmp_path / "store")
+    result, report = _load(tmp_path, body)
+    assert result.returncode == 0
+    assert {"broader-cycle", "related-broader-clash"} <= _checks(report, "error")
+    assert [v["id"] for v in stats_json(tmp_path / "store")] == ["essai"]
+
+
+def test_a_concept_that_is_also_a_collection_is_an_error_finding(tmp_path):
+    result, report = _load(tmp_path, """
+ex:a a skos:Concept ; skos:prefLabel "a"@fr ; skos:inScheme ex:s ; skos:topConceptOf ex:s .
+ex:guide a skos:Concept, skos:Collection ; skos:prefLabel "<objets>"@fr ; skos:member ex:a .
+""")
+    assert result.returncode == 0 and "concept-and-collection" in _checks(report, "error")
+
+
+def test_s13_and_s14_are_repaired_and_reported_as_changes(tmp_path):
+    result, report = _load(tmp_path, """
+ex:a a skos:Concept ; skos:prefLabel "vase"@fr, "vase à fleurs"@fr-FR ; skos:inScheme ex:s ; skos:topConceptOf ex:s .
+ex:b a skos:Concept ; skos:prefLabel "pot"@fr ; skos:altLabel "pot"@fr, "potiche"@fr ; skos:hiddenLabel "pot"@fr ;
+  skos:inScheme ex:s ; skos:topConceptOf ex:s .
+""")
+    assert result.returncode == 0
+    changes = {c["kind"]: c["count"] for c in report["changes"]}
+    assert changes["S14-extra-prefLabel-made-altLabel"] == 1 and changes["S13-label-equal-to-prefLabel-dropped"] == 2
+    assert not _checks(report, "error")
+    exported = cli("export", "essai", "--format", "ntriples", "-o", "-", data_dir=tmp_path / "store").stdout
+    assert '<http://example.org/a> <http://www.w3.org/2004/02/skos/core#prefLabel> "vase"@fr' in exported
+    assert '<http://example.org/a> <http://www.w3.org/2004/02/skos/core#altlabel> "vase à fleurs"@fr-fr' in exported.lower()
+    for change in report["changes"]:
+        assert isinstance(change["kind"], str) and isinstance(change["count"], int)
+    for finding in report["findings"]:
+        assert finding["severity"] in ("error", "warning", "info") and finding["check"] and finding["resources"]
+
+
+def test_no_detectable_namespace_loads_with_a_scheme_under_our_base(tmp_path):
+    source = tmp_path / "loose.ttl"
+    source.write_text('@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n'
+                      '<http://a.example/x> a skos:Concept ; skos:prefLabel "x"@fr .\n'
+                      '<urn:b:y> a skos:Concept ; skos:prefLabel "y"@fr .\n', encoding="utf-8")
+    result = cli("load", "--as", "loose", str(source), data_dir=tmp_path / "store")
+    assert result.returncode == 0, result.stderr
+    stats = stats_json(tmp_path / "store")
+    assert stats[0]["concepts"] == 2
+    exported = cli("export", "loose", "--format", "ntriples", "-o", "-", data_dir=tmp_path / "store").stdout
+    assert "<http://vocab.test/loose> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> " in exported
+    assert "<http://a.example/> " not in exported  # nothing minted in someone else's namespace
+
+
+def test_dry_run_reports_without_touching_the_store(tmp_path):
+    body = 'ex:a a skos:Concept ; skos:prefLabel "a"@fr, "b"@fr ; skos:inScheme ex:s ; skos:topConceptOf ex:s .\n'
+    result, report = _load(tmp_path, body, "--dry-run")
+    assert result.returncode == 0 and report["status"] == "dry-run"
+    assert report["read"] > 0 and report["changes"][0]["kind"] == "S14-extra-prefLabel-made-altLabel"
+    assert not stats_json(tmp_path / "store")
