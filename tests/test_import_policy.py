@@ -135,3 +135,34 @@ def test_dry_run_reports_without_touching_the_store(tmp_path):
     assert result.returncode == 0 and report["status"] == "dry-run"
     assert report["read"] > 0 and report["changes"][0]["kind"] == "S14-extra-prefLabel-made-altLabel"
     assert not stats_json(tmp_path / "store")
+
+
+def test_each_vocabulary_shows_its_own_licence_and_no_joconde_rows(tmp_path, loaded_dir):
+    from vocabserver.config import Settings
+    from vocabserver.web import create_app
+
+    licensed = ('ex:s dct:license <https://creativecommons.org/licenses/by-sa/3.0/igo/> .\n'
+                'ex:a a skos:Concept ; skos:prefLabel "paix"@fr ; skos:inScheme ex:s ; skos:topConceptOf ex:s .\n')
+    assert _load(tmp_path, licensed)[0].returncode == 0
+    source = tmp_path / "free.ttl"
+    source.write_text(HEAD.replace("ex:s a", "ex:t a").replace("ex:s ", "ex:t ")
+                      + 'ex:b a skos:Concept ; skos:prefLabel "guerre"@fr ; skos:inScheme ex:t ; skos:topConceptOf ex:t .\n',
+                      encoding="utf-8")
+    assert cli("load", "--as", "free", str(source), data_dir=tmp_path / "store").returncode == 0
+    assert cli("load", "--bundled", "gene", data_dir=tmp_path / "store").returncode == 0
+    app = create_app(Settings(tmp_path / "store", "http://vocab.test/", "http://vocab.test/",
+                              sparql_isolation="thread", sparql_workers=1))
+    client = app.test_client()
+
+    def facts(vocab: str) -> str:
+        page = client.get(f"/{vocab}", headers={"Accept": "text/html"}).get_data(as_text=True)
+        return page[page.index('<dl class="facts">'):page.index("</dl>", page.index('<dl class="facts">'))]
+
+    essai, free, gene = facts("essai"), facts("free"), facts("gene")
+    assert "CC BY-SA 3.0 IGO" in essai and "Licence Ouverte" not in essai
+    assert "Licence" not in free  # no licence stated: none shown
+    assert "Licence Ouverte / Etalab 2.0" in gene and "GENE" in gene  # the Joconde field row
+    assert "GENE" not in essai and "DENO" not in essai
+    page = client.get("/essai", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "épée, huile" not in page  # the Joconde search hint only on Joconde vocabularies
+    assert "épée, huile" in client.get("/gene", headers={"Accept": "text/html"}).get_data(as_text=True)

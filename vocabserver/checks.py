@@ -28,6 +28,8 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 # References to schemes may point to a scheme described elsewhere: only for information.
 _SOFT_DANGLING = {SKOS + "inScheme", SKOS + "topConceptOf", SKOS + "hasTopConcept"}
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_CONCEPT = ox.NamedNode(SKOS + "Concept")
 _MAPPINGS = {SKOS + p for p in ("mappingRelation", "exactMatch", "closeMatch", "broadMatch", "narrowMatch",
                                 "relatedMatch")}
 
@@ -164,10 +166,12 @@ def _check_preflabels(store, graph) -> list[Finding]:
 def _check_duplicates(store, graph) -> list[Finding]:
     by_label: dict[tuple[str, str], list[str]] = defaultdict(list)
     for row in store.query(query("checks/duplicate-preflabel"), default_graph=graph):
-        label = row["label"]
-        by_label[(label.value, getattr(label, "language", None) or "")].append(row["concept"].value)
+        label, concept = row["label"], row["concept"]
+        if any(True for _ in store.quads_for_pattern(concept, _TYPE, _CONCEPT, graph)):
+            by_label[(label.value, getattr(label, "language", None) or "")].append(concept.value)
     return [Finding(WARNING, "duplicate-preflabel", f"prefLabel {text!r}@{lang or '-'} is used by several "
-                    "concepts (ambiguous: a record cannot say which)", concepts) for (text, lang), concepts in by_label.items()]
+                    "concepts (ambiguous: a record cannot say which)", concepts)
+            for (text, lang), concepts in by_label.items() if len(concepts) > 1]
 
 
 def _check_dangling(store, graph) -> list[Finding]:

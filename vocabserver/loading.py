@@ -179,7 +179,7 @@ def load_file(store: VocabStore, path: Path, vocab_id: str, fmt: str | None = No
         staged = store.stage(vocab_id, data=payload, fmt=ox.RdfFormat.N_TRIPLES, base_iri=base)
         try:
             report, item = _verify(store, vocab_id, staged, source, version, policy)
-            refusals = Policy(STRICT).refusals(report) if policy == STRICT else []
+            refusals = Policy(policy).refusals(report)
             if refusals and not force:
                 raise LoadRefused(report, refusals, policy)
             store.commit_many([item])

@@ -21,6 +21,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search_label": ("Rechercher un terme", "Search for a term"),
     "search_in": ("Rechercher dans {title}", "Search in {title}"),
     "search_placeholder": ("ex. épée, huile, portrait…", "e.g. épée, huile, portrait…"),
+    "search_placeholder_any": ("un terme, un mot de libellé…", "a term, a word of a label…"),
     "all_vocabularies": ("tous les vocabulaires", "all vocabularies"),
     "vocabulary": ("Vocabulaire", "Vocabulary"),
     "vocabularies": ("Vocabulaires", "Vocabularies"),
@@ -99,7 +100,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_narrower": ("Aucun terme spécifique.", "No narrower concepts."),
     "about_text": ("À propos de ce service", "About this service"),
     "colon": ("\u00a0:", ":"),  # French typography puts a (non-breaking) space before a colon
-    "data_licence": ("Données : Licence Ouverte 2.0.", "Data: Licence Ouverte 2.0 (Etalab open licence)."),
+    "data_licence": ("Données : sous la licence que chaque vocabulaire indique (Licence Ouverte 2.0 pour les "
+                     "vocabulaires Joconde).", "Data: under the licence each vocabulary states (Licence Ouverte 2.0 "
+                     "for the Joconde vocabularies)."),
     "ministry": ("Ministère de la Culture, Service des musées de France",
                  "French Ministry of Culture, Service des musées de France"),
 }

@@ -19,6 +19,7 @@ from werkzeug.exceptions import NotFound
 
 from ..concepts import concept_details
 from ..label_index import QueryError
+from ..licences import licence_name
 from ..resources import shipped
 from . import i18n
 from .caching import cacheable, not_modified
@@ -136,6 +137,7 @@ def _vocabulary_view(info) -> dict:
     return {"id": info.id, "title": info.title(lang), "description": info.descriptions.get(lang)
             or info.descriptions.get("fr", ""), "fields": info.fields, "concepts": info.concepts,
             "altLabels": info.counts.get("altLabels", 0), "modified": info.modified, "license": info.license,
+            "license_name": licence_name(info.license),
             "schemes": info.schemes, "version": _scheme_date(info)}
 
 
