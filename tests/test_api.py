@@ -164,3 +164,14 @@ def test_answers_are_cacheable(server):
     first = requests.get(url, timeout=30)
     again = requests.get(url, headers={"If-None-Match": first.headers["ETag"]}, timeout=30)
     assert again.status_code == 304
+
+
+def test_quality_report_of_a_bundled_vocabulary(server, spec):
+    body = api(server, spec, "/api/v1/vocabularies/deno/quality")
+    assert body["vocabulary"] == "deno" and body["policy"] == "strict" and body["counts"]["error"] == 0
+    for group in body["checks"]:
+        assert group["severity"] in ("warning", "info") and group["count"] >= len(group["findings"])
+    page = server.get("/quality/deno", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "Rapport de qualité" in page.text
+    assert 'href="/quality/deno"' in server.get("/deno", headers={"Accept": "text/html"}).text
+    assert server.get("/api/v1/vocabularies/nowhere/quality").status_code == 404

@@ -166,3 +166,30 @@ def test_each_vocabulary_shows_its_own_licence_and_no_joconde_rows(tmp_path, loa
     page = client.get("/essai", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "épée, huile" not in page  # the Joconde search hint only on Joconde vocabularies
     assert "épée, huile" in client.get("/gene", headers={"Accept": "text/html"}).get_data(as_text=True)
+
+
+def test_the_quality_report_lists_what_an_import_left_to_fix(tmp_path):
+    from vocabserver.config import Settings
+    from vocabserver.web import create_app
+
+    body = """
+ex:a a skos:Concept ; skos:prefLabel "a <b>"@fr ; skos:inScheme ex:s ; skos:broader ex:b .
+ex:b a skos:Concept ; skos:prefLabel "b"@fr ; skos:inScheme ex:s ; skos:broader ex:a .
+ex:c a skos:Concept ; skos:prefLabel "c"@fr ; skos:inScheme ex:s ; skos:topConceptOf ex:s ; skos:broader ex:gone .
+"""
+    assert _load(tmp_path, body)[0].returncode == 0
+    app = create_app(Settings(tmp_path / "store", "http://vocab.test/", "http://vocab.test/",
+                              sparql_isolation="thread", sparql_workers=1))
+    client = app.test_client()
+    report = client.get("/api/v1/vocabularies/essai/quality").get_json()
+    assert report["policy"] == "lenient" and report["counts"]["error"] >= 1
+    assert report["checks"][0]["severity"] == "error"  # errors first
+    cycle = next(g for g in report["checks"] if g["check"] == "broader-cycle")
+    assert set(cycle["findings"][0]["resources"]) >= {"http://example.org/a", "http://example.org/b"}
+    assert any(g["check"] == "dangling" and g["severity"] == "warning" for g in report["checks"])
+    page = client.get("/quality/essai", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "broader-cycle" in page and "dangling" in page
+    assert "a &lt;b&gt;" in page and "a <b>" not in page  # labels escaped, linked to their pages
+    assert 'href="/resource?uri=http%3A%2F%2Fexample.org%2Fa"' in page
+    english = client.get("/quality/essai?lang=en", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Quality report" in english

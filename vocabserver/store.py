@@ -34,7 +34,8 @@ COMMIT_FILE = ".vocabserver-commit"
 
 VOCAB_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 RESERVED_IDS = {"catalogue", "graph", "dataset", "dumps", "sparql", "api", "rest", "health",
-                "static", "resource", "about", "search", "ns", "well-known"}
+                "static", "resource", "about", "search", "ns", "well-known", "quality", "login", "logout",
+                "admin", "proposals", "history", "validate"}
 
 
 class StoreError(RuntimeError):

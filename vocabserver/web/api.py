@@ -10,6 +10,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from ..concepts import concept_details
 from ..label_index import QueryError
+from ..quality import quality_report
 from . import params
 from .caching import AnswerCache, cacheable, not_modified
 from .context import labels, store
@@ -83,6 +84,12 @@ def vocabularies():
 def vocabulary(vocab_id: str):
     info = _vocabulary_or_404(vocab_id)
     return json_response(_vocabulary_json(info), _variant())
+
+
+@blueprint.get("/api/v1/vocabularies/<vocab_id>/quality")
+def quality(vocab_id: str):
+    _vocabulary_or_404(vocab_id)
+    return json_response(quality_report(store(), vocab_id), _variant())
 
 
 @blueprint.get("/api/v1/fields")

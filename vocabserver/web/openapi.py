@@ -76,6 +76,10 @@ def openapi_document(base_uri: str) -> dict:
                                      [], "Vocabularies", "vocabularies"),
         "/api/v1/vocabularies/{vocab_id}": _get("One vocabulary", "Its metadata and statistics.", [VOCAB_PATH],
                                                 "Vocabulary", "vocabularies"),
+        "/api/v1/vocabularies/{vocab_id}/quality": _get(
+            "Quality report", "The vocabulary's findings grouped by check, errors first: what to fix after an "
+            "import (the checks of a load; severities error, warning, info; at most 500 findings listed a check).",
+            [VOCAB_PATH], "Quality", "vocabularies"),
         "/api/v1/fields": _get("Joconde fields", "Field code → the vocabularies that control it.", [], "Fields",
                                "vocabularies"),
         "/api/v1/autocomplete": _get(
@@ -146,6 +150,13 @@ def openapi_document(base_uri: str) -> dict:
             "paths": {"type": "array", "items": {"type": "array", "items": _LINK}}}},
         "Hierarchy": {"type": "object", "properties": {"uri": _STRING, "prefLabel": _STRING,
                                                        "paths": {"type": "array", "items": {"type": "array", "items": _LINK}}}},
+        "Quality": {"type": "object", "required": ["vocabulary", "counts", "checks"], "properties": {
+            "vocabulary": _STRING, "policy": _STRING, "modified": _STRING, "depth": {"type": "integer"},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "checks": {"type": "array", "items": {"type": "object", "required": ["check", "severity", "count"], "properties": {
+                "check": _STRING, "severity": {"enum": ["error", "warning", "info"]}, "count": {"type": "integer"},
+                "findings": {"type": "array", "items": {"type": "object", "properties": {
+                    "message": _STRING, "resources": {"type": "array", "items": _STRING}}}}}}}}},
         "Letters": {"type": "object", "properties": {"letters": {"type": "array", "items": _STRING}}},
         "IndexPage": {"type": "object", "properties": {"letter": _STRING, "total": {"type": "integer"},
                                                        "entries": {"type": "array", "items": HIT}}},

@@ -20,6 +20,7 @@ from werkzeug.exceptions import NotFound
 from ..concepts import concept_details
 from ..label_index import QueryError
 from ..licences import licence_name
+from ..quality import quality_report
 from ..resources import shipped
 from . import i18n
 from .caching import cacheable, not_modified
@@ -138,6 +139,7 @@ def _vocabulary_view(info) -> dict:
             or info.descriptions.get("fr", ""), "fields": info.fields, "concepts": info.concepts,
             "altLabels": info.counts.get("altLabels", 0), "modified": info.modified, "license": info.license,
             "license_name": licence_name(info.license),
+            "policy": info.policy,
             "schemes": info.schemes, "version": _scheme_date(info)}
 
 
@@ -185,6 +187,23 @@ def vocabulary_page(vocab_id: str) -> Response:
         alphabetical = {"letter": letter, "total": total, "entries": entries, "pager": index_pager}
     return render("vocabulary.html", variant, v=_vocabulary_view(info), letters=index.letters(vocab_id),
                   tops={"rows": top_items, "total": len(tops), "pager": top_pager}, index=alphabetical)
+
+
+@blueprint.get("/quality/<vocab_id>")
+@conditional("quality")
+def quality_page(vocab_id: str) -> Response:
+    info = store().vocabularies().get(vocab_id)
+    if info is None:
+        raise NotFound(f"no vocabulary {vocab_id!r}")
+    report = quality_report(store(), vocab_id)
+    index, lang = labels(), i18n.ui_language()
+    shown = {uri for group in report["checks"] for finding in group["findings"] for uri in finding["resources"]}
+    names = {}
+    for uri in shown:
+        found = index.concepts_of(uri)
+        if found:
+            names[uri] = index.label_of(found[0], lang)[0]
+    return render("quality.html", _variant("quality"), v=_vocabulary_view(info), report=report, labels=names)
 
 
 @conditional("concept")
