@@ -193,3 +193,20 @@ ex:c a skos:Concept ; skos:prefLabel "c"@fr ; skos:inScheme ex:s ; skos:topConce
     assert 'href="/resource?uri=http%3A%2F%2Fexample.org%2Fa"' in page
     english = client.get("/quality/essai?lang=en", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "Quality report" in english
+
+
+def test_skos_xl_labels_become_skos_labels_and_stay(tmp_path):
+    result, report = _load(tmp_path, """
+@prefix skosxl: <http://www.w3.org/2008/05/skos-xl#> .
+ex:a a skos:Concept ; skos:inScheme ex:s ; skos:topConceptOf ex:s ;
+  skosxl:prefLabel ex:la ; skosxl:altLabel ex:lb .
+ex:la a skosxl:Label ; skosxl:literalForm "tapisserie"@fr .
+ex:lb a skosxl:Label ; skosxl:literalForm "tenture"@fr .
+""")
+    assert result.returncode == 0
+    assert {c["kind"]: c["count"] for c in report["changes"]}["SKOS-XL-label-written-as-SKOS-label"] == 2
+    assert "no-preflabel" not in _checks(report) and not report["dropped"]
+    exported = cli("export", "essai", "--format", "ntriples", "-o", "-", data_dir=tmp_path / "store").stdout
+    assert '<http://example.org/a> <http://www.w3.org/2004/02/skos/core#prefLabel> "tapisserie"@fr' in exported
+    assert '<http://example.org/a> <http://www.w3.org/2004/02/skos/core#altLabel> "tenture"@fr' in exported
+    assert '<http://example.org/la> <http://www.w3.org/2008/05/skos-xl#literalForm> "tapisserie"@fr' in exported

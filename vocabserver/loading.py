@@ -20,7 +20,7 @@ from rdflib import Graph
 from .checks import LENIENT, STRICT, CheckReport, Policy, run_checks
 from .config import LoadLimits
 from .load_limits import check_xml_entities, read_bounded
-from .normalise import NormalisationError, normalise, repair_labels
+from .normalise import NormalisationError, normalise, repair_labels, xl_to_skos_labels
 from .rdfio import RdfFormatInfo, format_by_name, format_for_path, parse_triples
 from .resources import shipped
 from .stats import graph_counts, graph_schemes
@@ -196,7 +196,7 @@ def _normalised(payload: bytes, scheme: str) -> tuple[bytes, bytes, list[str], l
     skosify giving up never refuses a load: the file is then loaded without that step, and the report says so."""
     graph = Graph()
     graph.parse(data=payload, format="nt")
-    changes = repair_labels(graph)
+    changes = xl_to_skos_labels(graph) + repair_labels(graph)
     repaired = graph.serialize(format="nt", encoding="utf-8")
     try:
         graph, notes = normalise(graph, scheme=scheme)

@@ -150,3 +150,22 @@ def repair_labels(graph: Graph) -> list[dict]:
         changes.append({"kind": "S13-label-equal-to-prefLabel-dropped", "count": len(dropped),
                         "examples": sorted(set(dropped))[:5]})
     return changes
+
+
+SKOSXL_NS = "http://www.w3.org/2008/05/skos-xl#"
+
+
+def xl_to_skos_labels(graph: Graph) -> list[dict]:
+    """SKOS-XL labels (`skosxl:prefLabel` → a label resource → `skosxl:literalForm`) also written as plain SKOS
+    labels, which lookup, pages and validation read; the SKOS-XL triples stay in the data. Returned as a change."""
+    from rdflib import URIRef
+
+    made = 0
+    for kind in ("prefLabel", "altLabel", "hiddenLabel"):
+        xl, plain = URIRef(SKOSXL_NS + kind), URIRef(SKOS_NS + kind)
+        for concept, label in list(graph.subject_objects(xl)):
+            for literal in graph.objects(label, URIRef(SKOSXL_NS + "literalForm")):
+                if (concept, plain, literal) not in graph:
+                    graph.add((concept, plain, literal))
+                    made += 1
+    return [{"kind": "SKOS-XL-label-written-as-SKOS-label", "count": made}] if made else []
