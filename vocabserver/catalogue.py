@@ -55,6 +55,7 @@ class VocabularyInfo:
     modified: str = ""
     triples: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    properties: dict[str, int] = field(default_factory=dict)  # every property used: its triples
 
     @property
     def concepts(self) -> int:
@@ -91,7 +92,8 @@ class Catalogue:
         return n(f"{self.base}dumps/{vocab_id}.{suffix}")
 
     def entry(self, vocab_id: str, graph: ox.NamedNode, counts: dict[str, int], schemes: list[dict],
-              source: str, modified: ox.Literal, version: str = "", policy: str = "lenient") -> list[ox.Triple]:
+              source: str, modified: ox.Literal, version: str = "", policy: str = "lenient",
+              properties: dict[str, int] | None = None) -> list[ox.Triple]:
         ds = self.dataset(vocab_id)
         t: list[ox.Triple] = []
 
@@ -140,6 +142,14 @@ class Catalogue:
             add(ds, VOID + "propertyPartition", part)
             add(part, VOID + "property", n(prop))
             add(part, VOID + "triples", integer(counts.get(key, 0)))
+        # The rest of the full property partition (VoID), numbered in IRI order: stable across reloads.
+        named = set(PROPERTY_PARTITIONS.values())
+        others = sorted(p for p in (properties or {}) if p not in named)
+        for number, prop in enumerate(others, start=1):
+            part = n(f"{ds.value}#property-{number}")
+            add(ds, VOID + "propertyPartition", part)
+            add(part, VOID + "property", n(prop))
+            add(part, VOID + "triples", integer(properties[prop]))
         for fmt in EXPORT_FORMATS:
             dist = n(f"{ds.value}#{fmt.name}")
             url = self.dump_url(vocab_id, fmt.suffix)
@@ -177,6 +187,11 @@ class Catalogue:
             info.policy = props.get(self.policy.value, [ox.Literal("lenient")])[0].value
             info.modified = props.get(DCT + "modified", [ox.Literal("")])[0].value
             info.triples = int(props.get(VOID + "triples", [ox.Literal("0")])[0].value)
+            for part_iri in props.get(VOID + "propertyPartition", []):
+                part = by_subject.get(part_iri.value, {})
+                prop, triples = part.get(VOID + "property"), part.get(VOID + "triples")
+                if prop and triples:
+                    info.properties[prop[0].value] = int(triples[0].value)
             for key in (*CLASS_PARTITIONS, *PROPERTY_PARTITIONS):
                 part = by_subject.get(f"{ds.value}#{key}", {})
                 value = part.get(VOID + "entities") or part.get(VOID + "triples")

@@ -116,7 +116,10 @@ def build_vocabularies(source: Path, out: Path | None, only: tuple[str, ...]) ->
 @main.command()
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option("--as", "vocab_id", metavar="ID", help="Vocabulary id to load FILE as (new, or replacing).")
-@click.option("--format", "fmt", metavar="FORMAT", help="RDF format of FILE (default: from its suffix).")
+@click.option("--format", "fmt", metavar="FORMAT",
+              help="Format of FILE: an RDF syntax (turtle, rdfxml, ntriples, nquads, jsonld…), opentheso-csv or "
+              "opentheso-json (default: from its suffix; .csv is Opentheso CSV, .json without @context the "
+              "reduced Opentheso JSON).")
 @click.option("--bundled", multiple=True, metavar="ID", help="Load only these bundled vocabularies.")
 @click.option("--force", is_flag=True, help="Load even when the vocabulary's policy would refuse it.")
 @click.option("--strict", is_flag=True, help="Strict policy for FILE: refuse error-level findings and ambiguous "

@@ -32,6 +32,9 @@ CONCEPT_NODE = ox.NamedNode(SKOS + "Concept")
 # The properties a concept page shows, each read with one seek (skos:narrower only as a fallback, below).
 SHOWN = [RDF_TYPE, *LABELS, SKOS + "notation", *NOTES, SKOS + "broader", SKOS + "related", *MAPPINGS, SKOS + "inScheme",
          SKOS + "topConceptOf", *DATES, OWL + "deprecated", *REPLACED_BY]
+# Never read as "other properties": structure shown elsewhere (narrower from the index; members and top
+# concepts belong to collections and schemes).
+NOT_OTHER = {*SHOWN, SKOS + "narrower", SKOS + "member", SKOS + "memberList", SKOS + "hasTopConcept"}
 
 
 def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = "fr",
@@ -58,7 +61,7 @@ def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = 
     out: dict = {"uri": uri, "vocab": vocab, "types": [], "prefLabel": {}, "altLabel": {}, "hiddenLabel": {},
                  "notation": [], "notes": {}, "broader": [], "narrower": [], "narrowerTotal": 0, "related": [],
                  "mappings": {}, "inScheme": [], "topConceptOf": [], "dates": {}, "deprecated": False,
-                 "replacedBy": []}
+                 "replacedBy": [], "properties": []}
     narrower_uris: list[str] = []
     for predicate in SHOWN if concept is not None else [*SHOWN, SKOS + "narrower"]:
         for quad in store.store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph):
@@ -91,6 +94,8 @@ def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = 
                 out["deprecated"] = obj.value in ("true", "1")
             elif predicate in REPLACED_BY and isinstance(obj, ox.NamedNode):
                 out["replacedBy"].append(obj.value)
+    out["properties"] = _other_properties(store, graph, subject, vocab)
+    out["coordinates"] = _coordinates(out["properties"])
     for key in ("altLabel", "hiddenLabel"):
         for values in out[key].values():
             values.sort()
@@ -114,6 +119,47 @@ def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = 
     out["guideTerm"] = bool(index.guide[concept]) if concept is not None else False
     out["paths"] = index.paths(concept, lang) if concept is not None else []
     return out
+
+
+def _other_properties(store: VocabStore, graph: ox.NamedNode, subject: ox.NamedNode, vocab: str) -> list[dict]:
+    """Whatever else the file states about the concept (Muséofile's coordinates, an import's own
+    properties): one seek per property the vocabulary uses, as the catalogue lists them."""
+    try:
+        used = store.info(vocab).properties
+    except KeyError:
+        return []
+    rows = []
+    for predicate in sorted(p for p in used if p not in NOT_OTHER):
+        values = []
+        for quad in store.store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph):
+            obj = quad.object
+            if isinstance(obj, ox.NamedNode):
+                values.append({"uri": obj.value})
+            elif isinstance(obj, ox.Literal):
+                value = {"value": obj.value}
+                if obj.language:
+                    value["lang"] = obj.language
+                elif obj.datatype.value != PREFIXES["xsd"] + "string":
+                    value["datatype"] = compact_iri(obj.datatype.value)
+                values.append(value)
+            else:
+                values.append({"value": "(" + type(obj).__name__.lower() + ")"})
+        if values:
+            values.sort(key=lambda v: (v.get("lang", ""), v.get("uri") or v.get("value", "")))
+            rows.append({"property": predicate, "name": compact_iri(predicate), "values": values})
+    return rows
+
+
+def _coordinates(rows: list[dict]) -> dict | None:
+    """WGS84 latitude and longitude when the concept states one of each (a museum of LOCA)."""
+    found = {row["name"]: row["values"][0].get("value") for row in rows if row["name"] in ("geo:lat", "geo:long")}
+    try:
+        lat, long = float(found["geo:lat"]), float(found["geo:long"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if -90 <= lat <= 90 and -180 <= long <= 180:
+        return {"lat": lat, "long": long}
+    return None
 
 
 def _item(index: LabelIndex, concept: int, lang: str) -> dict:

@@ -23,7 +23,8 @@ from .load_limits import check_xml_entities, read_bounded
 from .normalise import NormalisationError, normalise, repair_labels, xl_to_skos_labels
 from .rdfio import RdfFormatInfo, format_by_name, format_for_path, parse_triples
 from .resources import shipped
-from .stats import graph_counts, graph_schemes
+from .import_formats import IMPORT_FORMATS, convert, sniff
+from .stats import graph_counts, graph_properties, graph_schemes
 from .store import Staged, VocabStore, validate_id
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -86,8 +87,10 @@ def _verify_in(raw: ox.Store, vocab_id: str, staged: ox.NamedNode, source: str,
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="counts") as side:
         counts = side.submit(graph_counts, raw, staged)
         schemes = side.submit(graph_schemes, raw, staged)
+        properties = side.submit(graph_properties, raw, staged)
         report = run_checks(raw, staged, vocab_id)
-        return report, Staged(vocab_id, staged, counts.result(), schemes.result(), source, version, policy)
+        return report, Staged(vocab_id, staged, counts.result(), schemes.result(), source, version, policy,
+                              properties.result())
 
 
 def load_bundled(store: VocabStore, ids: list[str] | None = None, force: bool = False,
@@ -151,13 +154,21 @@ def load_file(store: VocabStore, path: Path, vocab_id: str, fmt: str | None = No
     validate_id(vocab_id)
     limits = limits or LoadLimits()
     started = time.perf_counter()
-    info: RdfFormatInfo = format_by_name(fmt) if fmt else format_for_path(path)
     data = read_bounded(path, limits)
-    if info.oxigraph == ox.RdfFormat.RDF_XML:
-        check_xml_entities(data, str(path), limits)
     # Relative IRIs of an uploaded file are minted under this vocabulary's own space.
     base = f"{store.base_uri}{vocab_id}/"
-    triples = parse_triples(data, info, base, str(path), limits.max_triples)
+    kind = fmt if fmt in IMPORT_FORMATS else (None if fmt else sniff(path, data))
+    converted_notes: list[str] = []
+    if kind:
+        converted = convert(kind, data, str(path))  # Opentheso CSV or reduced JSON: triples, with what was left
+        triples, converted_notes = converted.triples, [f"{kind}: {n}" for n in converted.notes]
+        if len(triples) > limits.max_triples:
+            raise ValueError(f"{path}: more than {limits.max_triples} triples (VOCABSERVER_MAX_LOAD_TRIPLES)")
+    else:
+        info: RdfFormatInfo = format_by_name(fmt) if fmt else format_for_path(path)
+        if info.oxigraph == ox.RdfFormat.RDF_XML:
+            check_xml_entities(data, str(path), limits)
+        triples = parse_triples(data, info, base, str(path), limits.max_triples)
     if not any(t.predicate == _RDF_TYPE and t.object == _CONCEPT for t in triples):
         raise NoConcept(f"{path}: no skos:Concept in {len(triples)} triple(s): nothing to load as a vocabulary")
     current = store.vocabularies().get(vocab_id)
@@ -187,8 +198,8 @@ def load_file(store: VocabStore, path: Path, vocab_id: str, fmt: str | None = No
             store.discard(staged)
             raise
         status = "replaced" if staged != store.graph_iri(vocab_id) else "loaded"
-    return LoadResult(vocab_id, item.source, status, report, item.counts, time.perf_counter() - started, notes,
-                      policy, len(triples), changes, dropped)
+    return LoadResult(vocab_id, item.source, status, report, item.counts, time.perf_counter() - started,
+                      converted_notes + notes, policy, len(triples), changes, dropped)
 
 
 def _normalised(payload: bytes, scheme: str) -> tuple[bytes, bytes, list[str], list[dict]]:

@@ -14,6 +14,10 @@ PREFIXES = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
     "isothes": "http://purl.org/iso25964/skos-thes#",
+    "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "schema": "https://schema.org/",
 }
 # What the vocabulary files themselves use.
 SKOS_PREFIXES = {k: PREFIXES[k] for k in ("rdf", "rdfs", "xsd", "owl", "skos", "dct")}
+# What the builder may write besides (declared only in the files that use them).
+BUILD_PREFIXES = {**SKOS_PREFIXES, **{k: PREFIXES[k] for k in ("foaf", "geo", "schema")}}

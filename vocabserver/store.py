@@ -16,7 +16,7 @@ import fcntl
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable
 
@@ -77,6 +77,7 @@ class Staged:
     source: str
     version: str = ""
     policy: str = "lenient"
+    properties: dict[str, int] = field(default_factory=dict)  # triples per property
 
 
 class VocabStore:
@@ -267,7 +268,7 @@ class VocabStore:
             for item in items:
                 graph = self.graph_iri(item.vocab_id)
                 entry = self.catalogue.entry(item.vocab_id, graph, item.counts, item.schemes, item.source,
-                                             modified, item.version, item.policy)
+                                             modified, item.version, item.policy, item.properties)
                 move = "" if item.graph == graph else render("store/move-graph", staging=item.graph, graph=graph)
                 operations.append(render(
                     "store/commit", move=move, catalogue=self.catalogue.graph, root=self.catalogue.root,

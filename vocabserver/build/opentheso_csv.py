@@ -9,7 +9,7 @@ from .sources import ARK_BASE
 from .terms import Report, Term
 
 
-def read_domn(path: Path, guide_labels: set[str]) -> tuple[dict[str, Term], Report]:
+def read_domn(path: Path) -> tuple[dict[str, Term], Report]:
     report = Report()
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -30,8 +30,6 @@ def read_domn(path: Path, guide_labels: set[str]) -> tuple[dict[str, Term], Repo
             alts=alts,
             broader=[b for b in broader if b in by_id],
             lines=[(path.name, 0)],
-            guide=label in guide_labels,
             uri=ARK_BASE + key,
         )
-    report.guide_terms = sum(t.guide for t in terms.values())
     return terms, report

@@ -50,7 +50,7 @@ def concept_uris(source: VocabularySource, terms: dict[str, Term]) -> dict[str, 
 
 
 def to_graph(source: VocabularySource, terms: dict[str, Term], notes: list[str],
-             date: str = LEXICON_DATE) -> Graph:
+             date: str | None = LEXICON_DATE) -> Graph:
     graph = Graph()
     scheme = scheme_uri(source)
     fr, en = "fr", "en"
@@ -76,7 +76,8 @@ def to_graph(source: VocabularySource, terms: dict[str, Term], notes: list[str],
     graph.add((scheme, DCTERMS.publisher, Literal(PUBLISHER, lang=fr)))
     graph.add((scheme, DCTERMS.source, Literal(_source_text(source), lang=fr)))
     graph.add((scheme, DCTERMS.language, Literal("fr")))
-    graph.add((scheme, DCTERMS.modified, Literal(date, datatype=XSD.gYearMonth)))
+    if date:
+        graph.add((scheme, DCTERMS.modified, Literal(date, datatype=XSD.gYearMonth)))
 
     uris = concept_uris(source, terms)
     guide = guide_collection_uri(source)
@@ -85,9 +86,10 @@ def to_graph(source: VocabularySource, terms: dict[str, Term], notes: list[str],
         graph.add((guide, RDF.type, SKOS.Collection))
         graph.add((guide, SKOS.prefLabel, Literal("Termes de regroupement (à ne pas utiliser)", lang=fr)))
         graph.add((guide, SKOS.prefLabel, Literal("Guide terms (not for indexing)", lang=en)))
-        graph.add((guide, SKOS.definition, Literal(
+        graph.add((guide, SKOS.definition, Literal(source.extra.get(
+            "guide_definition",
             "Titres de section des listes officielles (en gras) : ils organisent la hiérarchie "
-            "mais ne doivent pas être utilisés pour indexer une notice.", lang=fr)))
+            "mais ne doivent pas être utilisés pour indexer une notice."), lang=fr)))
     for key, term in terms.items():
         concept = uris[key]
         graph.add((concept, RDF.type, SKOS.Concept))
@@ -97,6 +99,8 @@ def to_graph(source: VocabularySource, terms: dict[str, Term], notes: list[str],
             graph.add((concept, SKOS.altLabel, Literal(alt, lang=fr)))
         if term.notation:
             graph.add((concept, SKOS.notation, Literal(term.notation)))
+        for predicate, value in term.properties:
+            graph.add((concept, URIRef(predicate), value))
         for parent in term.broader:
             graph.add((concept, SKOS.broader, uris[parent]))
             graph.add((uris[parent], SKOS.narrower, concept))
@@ -111,11 +115,26 @@ def to_graph(source: VocabularySource, terms: dict[str, Term], notes: list[str],
     return graph
 
 
-def _source_text(source: VocabularySource) -> str:
-    if source.id == "domn":
-        return ("Export Opentheso du thésaurus th294 (Domaines), identifiants ARK réels ; "
-                "comparé au lexique Joconde lexdomn (mai 2014).")
+def source_name(source: VocabularySource) -> str:
+    """Short name of where a vocabulary comes from (README table, build report)."""
+    current = source.extra.get("current", "")
+    if current.endswith(".csv"):
+        return f"Opentheso {source.opentheso} (CSV export)"
+    if current:
+        return f"Opentheso {source.opentheso} (reduced JSON)"
     if source.id == "loca":
-        return "Musées nommés dans les notices d'exemple de l'import POP (champs LOCA et MUSEO)."
+        return "Muséofile"
+    return " + ".join(source.lexicons)
+
+
+def _source_text(source: VocabularySource) -> str:
+    current = source.extra.get("current")
     files = ", ".join(source.lexicons)
+    if current:
+        return (f"Contenu actuel du thésaurus Opentheso {source.opentheso}, identifiants ARK réels "
+                f"(export publié par ideesculture/museesDeFrance) ; marquage des termes de regroupement et "
+                f"notes repris du lexique Joconde {files} (mai 2014).")
+    if source.id == "loca":
+        return ("Base Muséofile du ministère de la Culture : liste des Musées de France (données ouvertes, "
+                "mises à jour 2023-2024) ; formes des notices Joconde réelles (extrait open data) en altLabels.")
     return f"Lexiques Joconde du Service des musées de France ({files}), mise à jour mai 2014."

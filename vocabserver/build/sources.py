@@ -36,7 +36,8 @@ SOURCES: tuple[VocabularySource, ...] = (
         "domn", "Domaines", "Domains",
         "Domaines des collections : support de conservation, fonction, chronologie, civilisation, géographie, discipline.",
         "Collection domains: medium, function, chronology, civilisation, geography, discipline.",
-        ("DOMN",), "th294", "T51", ("lexdomn",), "lexdomn-201405.rtf"),
+        ("DOMN",), "th294", "T51", ("lexdomn",), "lexdomn-201405.rtf",
+        extra={"current": "opentheso-th294-domn/th294_domaines.csv"}),
     VocabularySource(
         "deno", "Dénominations", "Object names",
         "Dénominations des objets (nom de l'objet, de l'oeuvre).",
@@ -56,27 +57,32 @@ SOURCES: tuple[VocabularySource, ...] = (
         "ecol", "Écoles", "Schools",
         "Écoles et pays de rattachement artistique.",
         "Schools and countries of artistic affiliation.",
-        ("ECOL",), "th295", "T517", ("lexecol",), "lexecol-201405.rtf"),
+        ("ECOL",), "th295", "T517", ("lexecol",), "lexecol-201405.rtf",
+        extra={"current": "opentheso-current/th295.json"}),
     VocabularySource(
         "epoq", "Époques, styles, mouvements", "Epochs, styles, movements",
         "Époques historiques, styles et mouvements artistiques.",
         "Historical epochs, styles and art movements.",
-        ("EPOQ",), "th289", "T93", ("lexepoq",), "lexepoq-201405.rtf"),
+        ("EPOQ",), "th289", "T93", ("lexepoq",), "lexepoq-201405.rtf",
+        extra={"current": "opentheso-current/th289.json"}),
     VocabularySource(
         "gene", "Genèse", "Genesis",
         "Stades de création de l'oeuvre (genèse).",
         "Stages of creation of the work (genesis).",
-        ("GENE",), "th298", "T506", ("lexgene",), "lexgene-201405.rtf"),
+        ("GENE",), "th298", "T506", ("lexgene",), "lexgene-201405.rtf",
+        extra={"current": "opentheso-current/th298.json"}),
     VocabularySource(
         "peri", "Périodes", "Periods",
         "Datations en siècle ou millénaire : périodes de création, de l'original copié, d'utilisation.",
         "Dating by century or millennium: periods of creation, of the copied original, of use.",
-        ("PERI", "PEOC", "PERU"), "th287", "T521", ("lexperi",), "lexperi-201405.rtf"),
+        ("PERI", "PEOC", "PERU"), "th287", "T521", ("lexperi",), "lexperi-201405.rtf",
+        extra={"current": "opentheso-current/th287.json"}),
     VocabularySource(
         "insc", "Inscriptions", "Inscriptions",
         "Types d'inscriptions portées sur l'objet.",
         "Types of inscriptions on the object.",
-        ("INSC",), "th288", None, ("lexinsc",), "lexinsc-201405.rtf"),
+        ("INSC",), "th288", None, ("lexinsc",), "lexinsc-201405.rtf",
+        extra={"current": "opentheso-current/th288.json"}),
     VocabularySource(
         "tech", "Matériaux et techniques", "Materials and techniques",
         "Matériaux et techniques de création, par famille de matériaux.",
@@ -102,7 +108,10 @@ SOURCES: tuple[VocabularySource, ...] = (
         "loca", "Localisations", "Locations",
         "Musées de France et établissements : « commune ; nom de l'institution ».",
         "Museums of France and other institutions: \"town ; institution name\".",
-        ("LOCA", "DEPO"), "th306", "T515"),
+        ("LOCA", "DEPO"), "th306", "T515",
+        extra={"date": "2024-02",  # latest Muséofile update
+               "guide_definition": "Régions et départements : ils organisent la liste des musées mais ne "
+                                   "sont pas des lieux de conservation à écrire dans une notice."}),
     VocabularySource(
         "repr", "Sujets représentés", "Represented subjects",
         "Sujets représentés (d'après le thésaurus iconographique de François Garnier) et personnes représentées.",

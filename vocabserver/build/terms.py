@@ -29,6 +29,8 @@ class Term:
     guide: bool = False  # a heading, not to use for indexing
     uri: str | None = None  # set where the source gives a real identifier
     notation: str | None = None
+    # Further statements about the concept (predicate IRI, rdflib object): Muséofile's data.
+    properties: list[tuple] = field(default_factory=list)
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Report:
     alts_dropped: int = 0
     cycles_broken: int = 0
     guide_terms: int = 0
+    source_date: str = ""  # as the source states it ("" when it states none)
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:

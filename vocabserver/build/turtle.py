@@ -14,9 +14,9 @@ from typing import IO
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from ..namespaces import SKOS_PREFIXES
+from ..namespaces import BUILD_PREFIXES, SKOS_PREFIXES
 
-PREFIXES = SKOS_PREFIXES
+PREFIXES = BUILD_PREFIXES
 _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _TYPE_ORDER = {
@@ -64,8 +64,11 @@ def write_turtle(graph: Graph, out: IO[str], base: str, header: str = "") -> int
         count += 1
     for line in header.splitlines():
         out.write(f"# {line}\n".replace("# \n", "#\n"))
+    used = {str(node) for s, p, o in graph for node in (p, o, getattr(o, "datatype", None)) if node is not None}
     for prefix, ns in PREFIXES.items():
-        out.write(f"@prefix {prefix}: <{ns}> .\n")
+        # The SKOS ones always (stable headers); the others only where a file uses them.
+        if prefix in SKOS_PREFIXES or any(u.startswith(ns) for u in used):
+            out.write(f"@prefix {prefix}: <{ns}> .\n")
 
     def subject_order(s):
         types = by_subject[s].get(RDF.type, [])

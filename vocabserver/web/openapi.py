@@ -147,7 +147,15 @@ def openapi_document(base_uri: str) -> dict:
             "broader": {"type": "array", "items": _LINK}, "narrower": {"type": "array", "items": _LINK},
             "narrowerTotal": {"type": "integer"}, "related": {"type": "array", "items": _LINK}, "mappings": {"type": "object"},
             "dates": {"type": "object"}, "deprecated": {"type": "boolean"}, "replacedBy": {"type": "array", "items": _LINK},
-            "paths": {"type": "array", "items": {"type": "array", "items": _LINK}}}},
+            "paths": {"type": "array", "items": {"type": "array", "items": _LINK}},
+            "properties": {"type": "array", "description": "Every other property the source states about the concept "
+                           "(Muséofile's address and coordinates in LOCA, an imported thesaurus's own properties).",
+                           "items": {"type": "object", "properties": {
+                               "property": _STRING, "name": _STRING,
+                               "values": {"type": "array", "items": {"type": "object", "properties": {
+                                   "uri": _STRING, "value": _STRING, "lang": _STRING, "datatype": _STRING}}}}}},
+            "coordinates": {"type": ["object", "null"], "description": "WGS84 position (geo:lat, geo:long) when stated.",
+                            "properties": {"lat": {"type": "number"}, "long": {"type": "number"}}}}},
         "Hierarchy": {"type": "object", "properties": {"uri": _STRING, "prefLabel": _STRING,
                                                        "paths": {"type": "array", "items": {"type": "array", "items": _LINK}}}},
         "Quality": {"type": "object", "required": ["vocabulary", "counts", "checks"], "properties": {
