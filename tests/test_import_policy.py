@@ -210,3 +210,32 @@ ex:lb a skosxl:Label ; skosxl:literalForm "tenture"@fr .
     assert '<http://example.org/a> <http://www.w3.org/2004/02/skos/core#prefLabel> "tapisserie"@fr' in exported
     assert '<http://example.org/a> <http://www.w3.org/2004/02/skos/core#altLabel> "tenture"@fr' in exported
     assert '<http://example.org/la> <http://www.w3.org/2008/05/skos-xl#literalForm> "tapisserie"@fr' in exported
+
+
+def test_label_hygiene_and_documentation_are_in_the_report_not_the_load(tmp_path):
+    import pyoxigraph as ox
+
+    from vocabserver.checks import run_checks
+
+    store = ox.Store()
+    graph = ox.NamedNode("http://example.org/g")
+    store.load((HEAD + """
+ex:a a skos:Concept ; skos:prefLabel "vase"@fr , "vase"@xx ; skos:altLabel "" , "pot" ; skos:inScheme ex:s ;
+    skos:topConceptOf ex:s ; skos:definition "Récipient."@fr .
+ex:b a skos:Concept ; skos:prefLabel "  épée  à  deux mains"@fr ; skos:altLabel "?"@fr , "bo\\u0007l"@fr ;
+    skos:hiddenLabel "caf\\uFFFD"@fr ; skos:inScheme ex:s ; skos:topConceptOf ex:s .
+""").encode(), format=ox.RdfFormat.TURTLE, to_graph=graph)
+    load_time = run_checks(store, graph, "essai")
+    assert not {"empty-label", "omitted-language-tag", "undocumented-concepts"} & {f.check for f in load_time.findings}
+    report = run_checks(store, graph, "essai", full=True)
+    found = {(f.check, f.severity, tuple(f.resources)) for f in report.findings}
+    a, b = ("http://example.org/a",), ("http://example.org/b",)
+    assert ("empty-label", "warning", a) in found
+    assert ("omitted-language-tag", "warning", a) in found  # "pot" (the empty one is only "empty")
+    assert ("invalid-language-tag", "warning", a) in found  # "xx" (Opentheso's sample): no such language
+    assert ("label-whitespace", "info", b) in found
+    messages = [f.message for f in report.findings if f.check == "unusual-characters"]
+    assert len(messages) == 3 and any("U+FFFD" in m for m in messages) and any("U+0007" in m for m in messages)
+    undocumented = [f for f in report.findings if f.check == "undocumented-concepts"]
+    assert len(undocumented) == 1 and undocumented[0].resources == ["http://example.org/b"]
+    assert "1 of 2 concepts" in undocumented[0].message

@@ -220,9 +220,13 @@ _CHECKS = (
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="checks")
 
 
-def run_checks(store: ox.Store, graph: ox.NamedNode, vocabulary: str) -> CheckReport:
+def run_checks(store: ox.Store, graph: ox.NamedNode, vocabulary: str, full: bool = False) -> CheckReport:
+    """The load's checks; `full` adds the report-only ones (label hygiene, documentation: label_checks)."""
     report = CheckReport(vocabulary)
     futures = [_POOL.submit(check, store, graph) for check in _CHECKS]
+    if full:
+        from .label_checks import report_only_findings  # imports this module: loaded on first use
+        futures.append(_POOL.submit(report_only_findings, store, graph))
     edges = broader_edges(store, graph)
     for future in futures:
         report.findings.extend(future.result())

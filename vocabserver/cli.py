@@ -236,7 +236,7 @@ def check(ctx: Context, ids: tuple[str, ...], as_json: bool, warnings: bool) -> 
     store = ctx.store(create=False)
     reports = []
     for vocab_id in _known(store, ids):
-        reports.append(run_checks(store.store, ox.NamedNode(store.info(vocab_id).graph), vocab_id))
+        reports.append(run_checks(store.store, ox.NamedNode(store.info(vocab_id).graph), vocab_id, full=True))
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=1))
     else:
