@@ -1,4 +1,5 @@
-"""Foundation benchmarks: build, load, open, time-to-ready; raw pyoxigraph bulk_load in the same run.
+"""Foundation benchmarks: build, load, open, time-to-ready, the full quality check; raw pyoxigraph bulk_load
+in the same run.
 
     .venv/bin/python bench/bench_load.py [--repeat 5] [--skip-build] [--json out.json]
 
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import free_port, report  # noqa: E402
 from vocabserver.build.run import build_all  # noqa: E402
+from vocabserver.checks import run_checks  # noqa: E402
 from vocabserver.loading import bundled_files, load_bundled  # noqa: E402
 from vocabserver.store import VocabStore  # noqa: E402
 
@@ -59,6 +61,15 @@ def open_store(path: Path) -> None:
     assert len(store.vocabularies()) == 16
     store.close()
 
+
+def full_check(path: Path) -> dict[str, float]:
+    """Seconds of `vocabserver check`'s work (every check, report-only ones included) per vocabulary."""
+    store = VocabStore(path, BASE, read_only=True)
+    try:
+        return {vocab_id: timed(lambda: run_checks(store.store, ox.NamedNode(info.graph), vocab_id, full=True))
+                for vocab_id, info in store.vocabularies().items()}
+    finally:
+        store.close()
 
 
 def serve_ready(path: Path) -> float:
@@ -97,11 +108,12 @@ def main() -> None:
     try:
         if not args.skip_build and args.source.exists():
             results["build_s"] = round(timed(lambda: build_all(args.source, work / "built")), 2)
-        raw, ours, opens, ready = [], [], [], []
+        raw, ours, opens, ready, checks = [], [], [], [], []
         for i in range(args.repeat):
             raw.append(timed(lambda: raw_bulk_load(work / f"raw{i}")))
             ours.append(timed(lambda: our_load(work / f"ours{i}")))
             opens.append(timed(lambda: open_store(work / f"ours{i}")))
+            checks.append(full_check(work / f"ours{i}"))
             shutil.rmtree(work / f"raw{i}")
         for i in range(min(args.repeat, 3)):
             ready.append(serve_ready(work / f"served{i}"))
@@ -110,6 +122,8 @@ def main() -> None:
             our_load_s=round(statistics.median(ours), 3),
             load_ratio=round(statistics.median(o / r for o, r in zip(ours, raw)), 3),
             store_open_s=round(statistics.median(opens), 3),
+            full_check_all_s=round(statistics.median(sum(c.values()) for c in checks), 3),
+            full_check_per_vocabulary_s={v: round(statistics.median(c[v] for c in checks), 3) for v in checks[0]},
             serve_ready_empty_store_s=round(statistics.median(ready), 2),
             rounds={"raw": [round(x, 3) for x in raw], "ours": [round(x, 3) for x in ours],
                     "ready": [round(x, 2) for x in ready]},

@@ -147,3 +147,50 @@ def test_search_results_page(server, page):
     page.wait_for_url("**vocab=deno**")
     assert all("deno" in text for text in page.locator("ol.results > li .badge").all_inner_texts())
     shot(page, "search")
+
+
+def test_english_interface_still_completes_french_labels(server, page):
+    # The interface's language chooses how labels are shown, never which labels match.
+    page.goto(server.url + "/?lang=en")
+    box = page.get_by_role("combobox").first
+    box.press_sequentially("epee", delay=30)
+    page.get_by_role("option").first.wait_for()
+    assert "épée" in page.get_by_role("listbox").inner_text()
+
+
+def test_a_multilingual_thesaurus_in_its_own_languages(tmp_path, page):
+    from .conftest import BASE, Server, cli
+    from .test_multilingual import THESAURUS
+
+    source = tmp_path / "unesco-like.ttl"
+    source.write_text(THESAURUS, encoding="utf-8")
+    assert cli("load", "--as", "multi", str(source), data_dir=tmp_path / "store").returncode == 0
+    srv = Server(tmp_path / "store", BASE, env={"VOCABSERVER_SPARQL_WORKERS": "1"})
+    try:
+        page.goto(srv.url + "/multi")
+        page.get_by_role("navigation", name="Langue des libellés").get_by_role("link", name="العربية").click()
+        page.wait_for_url("**clang=ar**")
+        tree = page.get_by_role("tree")
+        top = tree.get_by_role("treeitem", name="التربية")
+        assert top.get_attribute("dir") == "rtl"
+        tree.locator(".toggle").first.click()  # children fetched by the script, in Arabic, marked rtl
+        child = tree.get_by_role("treeitem", name="المدارس")
+        child.wait_for()
+        assert child.get_attribute("dir") == "rtl" and child.get_attribute("lang") == "ar"
+        box = page.get_by_role("combobox")
+        box.press_sequentially("المتا", delay=30)
+        option = page.get_by_role("option").first
+        option.wait_for()
+        assert option.locator(".hit-label").get_attribute("dir") == "rtl"
+        shot(page, "multilingual-ar")
+        option.click()
+        page.wait_for_url("**clang=ar**")
+        assert page.get_by_role("heading", level=1).inner_text() == "المتاحف"
+        # Spanish chosen: a French word is no longer completed.
+        page.goto(srv.url + "/multi?clang=es")
+        box = page.get_by_role("combobox")
+        box.press_sequentially("muse", delay=30)
+        page.get_by_role("option").first.wait_for()
+        assert page.get_by_role("listbox").inner_text().startswith("Museos")
+    finally:
+        srv.stop()

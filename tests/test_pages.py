@@ -163,7 +163,7 @@ def test_deprecated_concept_banner_and_dates(tmp_path):
     server = Server(data_dir)
     try:
         text = page(server, "/essai/a")
-        assert "Concept obsolète" in text and "Remplacé par" in text and 'href="/essai/b">nouveau terme' in text
+        assert "Concept obsolète" in text and "Remplacé par" in text and 'href="/essai/b" lang="fr">nouveau terme' in text
         assert "Équivalence exacte" in text and 'href="http://www.wikidata.org/entity/Q12791"' in text
         assert "2001-02-03" in text and "Ne plus employer." in text
         english = page(server, "/essai/a?lang=en")

@@ -327,8 +327,12 @@ class LabelIndex:
         """Languages of the labels of a vocabulary (primary subtags; labels without one do not count)."""
         if vocab_id not in self.vocab_ids:
             return []
-        in_vocab = self.concept_vocab[self.label_concept] == self.vocab_ids.index(vocab_id)
-        return sorted({self.label_lang[i] for i in np.nonzero(in_vocab)[0].tolist()} - {""})
+        memo = self._tops  # computed once per vocabulary, beside its top concepts
+        key = ("languages", vocab_id)
+        if key not in memo:
+            in_vocab = self.concept_vocab[self.label_concept] == self.vocab_ids.index(vocab_id)
+            memo[key] = sorted({primary_language(self.label_lang[i]) for i in np.nonzero(in_vocab)[0].tolist()} - {""})
+        return memo[key]
 
     def top_concepts(self, vocab_id: str) -> list[int]:
         """Top concepts of a vocabulary, in alphabetical order of their French label (computed once)."""
@@ -417,7 +421,7 @@ class LabelIndex:
     def path(self, concept: int, lang: str = "fr") -> list[dict]:
         """The chain of broader concepts with their labels, top first."""
         uris, label_of = self.uris, self.label_of
-        return [{"uri": uris[c], "prefLabel": label_of(c, lang)[0]} for c in self.chain(concept)]
+        return [_step(uris[c], *label_of(c, lang)) for c in self.chain(concept)]
 
     def paths(self, concept: int, lang: str = "fr", limit: int = 50) -> list[list[dict]]:
         """Every path to the top (polyhierarchy), top first, at most `limit`."""
@@ -442,8 +446,7 @@ class LabelIndex:
             on_trail.add(parent)
             stack.append(iter(self.broaders[parent]))
             climbed.append(False)
-        return [[{"uri": self.uris[c], "prefLabel": self.label_of(c, lang)[0]} for c in trail]
-                for trail in results]
+        return [[_step(self.uris[c], *self.label_of(c, lang)) for c in trail] for trail in results]
 
     # -- querying ------------------------------------------------------------
     def search(self, query: str, *, vocabularies: list[str] | None = None, lang: str | None = None,
@@ -768,6 +771,10 @@ class LabelIndex:
             firsts.append(keys[position])
             position = bisect.bisect_left(keys, keys[position][0] + "\U0010ffff", position)
         return firsts
+
+def _step(uri: str, label: str, lang: str) -> dict:
+    return {"uri": uri, "prefLabel": label, "lang": lang}
+
 
 def _letter(first: str) -> str:
     if first.isdigit():

@@ -6,7 +6,10 @@
   "use strict";
   var body = document.body;
   var base = body.getAttribute("data-base") || "/";
-  var lang = document.documentElement.getAttribute("lang") || "fr";
+  var lang = document.documentElement.getAttribute("lang") || "fr";  // the interface's language
+  var clang = body.getAttribute("data-clang") || "";  // a data language chosen with ?clang=, else labels follow lang
+  var labelLang = clang || lang;
+  var rtl = ["ar", "arc", "ckb", "dv", "fa", "he", "iw", "ku", "ps", "sd", "syr", "ug", "ur", "yi"];
   var text = JSON.parse(body.getAttribute("data-messages") || "{}");
 
   function pagePath(uri) {
@@ -18,7 +21,17 @@
   }
 
   function withLang(path) {
-    return lang === "fr" ? path : path + (path.indexOf("?") < 0 ? "?" : "&") + "lang=" + lang;
+    var extra = (lang !== "fr" ? ["lang=" + lang] : []).concat(clang ? ["clang=" + clang] : []);
+    return extra.length ? path + (path.indexOf("?") < 0 ? "?" : "&") + extra.join("&") : path;
+  }
+
+  function labelled(node, tag) {
+    // A label's language, and its direction when its script is written right to left.
+    if (tag) {
+      node.setAttribute("lang", tag);
+      if (rtl.indexOf(tag.split("-")[0].toLowerCase()) >= 0) node.setAttribute("dir", "rtl");
+    }
+    return node;
   }
 
   function el(tag, attrs, children) {
@@ -54,13 +67,15 @@
       hits = results; list.innerHTML = ""; active = -1;
       if (!results.length) { close(); if (status) status.textContent = text.none || ""; return; }
       results.forEach(function (hit, i) {
-        var parts = [el("span", { "class": "hit-label" }, [hit.prefLabel]),
+        var parts = [labelled(el("span", { "class": "hit-label" }, [hit.prefLabel]), hit.lang),
                      el("span", { "class": "badge" }, [hit.vocab])];
         if (hit.matchedKind === "altLabel" || hit.matchedKind === "hiddenLabel") {
-          parts.push(el("span", { "class": "hit-alt" }, [(text.usedFor || "employé pour") + (text.colon || " :") + " " + hit.matchedLabel]));
+          parts.push(el("span", { "class": "hit-alt" }, [(text.usedFor || "employé pour") + (text.colon || " :") + " ",
+                                                         labelled(el("span", {}, [hit.matchedLabel]), hit.matchedLang)]));
         }
         if (hit.path && hit.path.length) {
-          parts.push(el("span", { "class": "hit-path" }, [hit.path.map(function (p) { return p.prefLabel; }).join(" › ")]));
+          parts.push(labelled(el("span", { "class": "hit-path" }, [hit.path.map(function (p) { return p.prefLabel; }).join(" › ")]),
+                              hit.path[0].lang));
         }
         var option = el("li", { role: "option", id: input.id + "-option-" + i, "aria-selected": "false",
                                 "data-uri": hit.uri }, parts);
@@ -74,8 +89,9 @@
       var q = input.value.trim();
       if (!q) { close(); return; }
       var mine = ++sequence;
+      // lang filters the labels matched (only when a data language is chosen); labellang is how hits are shown.
       var url = "/api/v1/autocomplete?limit=10&q=" + encodeURIComponent(q) + (vocab ? "&vocab=" + vocab : "") +
-                (lang !== "fr" ? "&lang=" + lang : "");
+                (clang ? "&lang=" + clang : "") + (labelLang !== "fr" ? "&labellang=" + labelLang : "");
       fetch(url, { headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : { results: [] }; })
         .then(function (data) { if (mine === sequence) render(data.results || []); })
@@ -121,6 +137,7 @@
                     [hit.hasChildren ? "▸" : "•"]);
     var link = el("a", { role: "treeitem", href: withLang(pagePath(hit.uri)), tabindex: "-1",
                          "aria-level": String(level), "data-uri": hit.uri }, [hit.prefLabel]);
+    labelled(link, hit.lang);
     if (hit.hasChildren) link.setAttribute("aria-expanded", "false");
     li.appendChild(toggle); li.appendChild(link);
     return li;
@@ -136,7 +153,7 @@
     group = el("ul", { role: "group" });
     item.parentElement.appendChild(group);
     var url = "/api/v1/children?limit=500&uri=" + encodeURIComponent(item.getAttribute("data-uri")) +
-              (lang !== "fr" ? "&lang=" + lang : "");
+              (labelLang !== "fr" ? "&lang=" + labelLang : "");
     return fetch(url).then(function (r) { return r.json(); }).then(function (data) {
       (data.results || []).forEach(function (hit) { group.appendChild(childNode(hit, level)); });
       if (data.total > (data.results || []).length) {

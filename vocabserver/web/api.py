@@ -68,6 +68,7 @@ def _vocabulary_json(info) -> dict:
     index = labels()
     body = info.as_dict()
     body["topConcepts"] = len(index.top_concepts(info.id))
+    body["languages"] = index.languages(info.id)  # of its labels: what lang= and ?clang= can choose
     body["links"] = {"self": f"/api/v1/vocabularies/{info.id}", "top": f"/api/v1/vocabularies/{info.id}/top",
                      "index": f"/api/v1/vocabularies/{info.id}/index",
                      "dumps": {s: f"/dumps/{info.id}.{s}.gz" for s in ("ttl", "rdf", "nt", "jsonld")}}
@@ -111,7 +112,7 @@ def _hits(vocab_ids: list[str] | None, maximum: int, default_limit: int, count: 
                                    offset=offset, deprecated=include_deprecated, count=count)
     except QueryError as exc:
         raise BadRequest(str(exc)) from None
-    shown = lang or "fr"
+    shown = params.language("labellang", default=None) or lang or "fr"  # how hits are shown, not matched
     results = [index.record(h.concept, shown, h.label) | {"exact": h.exact} for h in hits]
     return query, limit, offset, results, total
 

@@ -1,15 +1,30 @@
 """The interface's two languages: French first, English second.
 
 The language of a page comes from `?lang=` (remembered in a cookie by the switcher's links), else the
-cookie, else Accept-Language, else French. Data labels follow it, with French as the fallback.
+cookie, else Accept-Language, else French. Data labels follow it, with French as the fallback, unless
+`?clang=` names a language of the data: a thesaurus in Arabic or Russian is browsable in its own
+languages whatever the two languages of the interface.
 """
 
 from __future__ import annotations
 
+import re
+
 from flask import g, request
+from markupsafe import Markup, escape
 
 LANGUAGES = ("fr", "en")
 COOKIE = "vocabserver_lang"
+_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+# Scripts written right to left (primary subtags): their labels get dir="rtl".
+RIGHT_TO_LEFT = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ku", "ps", "sd", "syr", "ug", "ur", "yi"})
+# Each language named in itself, as language choices do; other tags are shown as they are.
+AUTONYMS = {"fr": "français", "en": "English", "de": "Deutsch", "es": "español", "it": "italiano",
+            "pt": "português", "nl": "Nederlands", "ca": "català", "oc": "occitan", "br": "brezhoneg",
+            "eu": "euskara", "co": "corsu", "la": "latine", "el": "ελληνικά", "ru": "русский", "uk": "українська",
+            "pl": "polski", "cs": "čeština", "sv": "svenska", "da": "dansk", "fi": "suomi", "no": "norsk",
+            "ar": "العربية", "he": "עברית", "fa": "فارسی", "zh": "中文", "ja": "日本語", "ko": "한국어",
+            "hi": "हिन्दी", "tr": "Türkçe", "hu": "magyar", "ro": "română", "ga": "Gaeilge", "cy": "Cymraeg"}
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (fr, en)
@@ -140,6 +155,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "autocomplete_help": ("Suggestions pendant la saisie : flèches pour choisir, Entrée pour ouvrir.",
                           "Suggestions as you type: arrow keys to choose, Enter to open."),
     "skip": ("Aller au contenu", "Skip to content"),
+    "data_language": ("Langue des libellés", "Language of the labels"),
+    "all_languages": ("langue de l'interface", "interface language"),
     "no_narrower": ("Aucun terme spécifique.", "No narrower concepts."),
     "about_text": ("À propos de ce service", "About this service"),
     "colon": ("\u00a0:", ":"),  # French typography puts a (non-breaking) space before a colon
@@ -166,6 +183,33 @@ def ui_language() -> str:
     if "ui_lang" not in g:
         g.ui_lang = choose_language()
     return g.ui_lang
+
+
+def content_language() -> str | None:
+    """The data language chosen with `?clang=` (its primary subtag), or None: labels then follow the UI."""
+    if "content_lang" not in g:
+        wanted = request.args.get("clang", "")
+        g.content_lang = wanted.split("-", 1)[0].lower() if _TAG.match(wanted) else None
+    return g.content_lang
+
+
+def label_language() -> str:
+    """The language in which labels are shown: the chosen data language, else the interface's."""
+    return content_language() or ui_language()
+
+
+def autonym(tag: str) -> str:
+    return AUTONYMS.get(tag, tag)
+
+
+def label_attributes(tag: str | None) -> Markup:
+    """` lang="…"` (and ` dir="rtl"` for right-to-left scripts) for an element holding a label."""
+    if not tag:
+        return Markup("")
+    out = f' lang="{escape(tag)}"'
+    if tag.split("-", 1)[0].lower() in RIGHT_TO_LEFT:
+        out += ' dir="rtl"'
+    return Markup(out)
 
 
 def translate(key: str, **values) -> str:

@@ -24,6 +24,9 @@ FIELD = _param("field", "Joconde field codes (DENO, PEOC…): the vocabularies t
 LANG = _param("lang", "Language of the labels to match and show (fr, fr-FR and FR are one language); "
                       "labels are shown in French when the concept has none in that language.",
               {"type": "string"}, example="fr")
+LABEL_LANG = _param("labellang", "Language in which to show the results' prefLabels and paths (French, then any, "
+                    "when a concept has none in it); unlike lang, it does not filter. Default: lang, else fr.",
+                    {"type": "string"}, example="en")
 UNDER = _param("under", "Only concepts under this one (its narrower concepts, transitively).",
                {"type": "string", "format": "iri"})
 DEPRECATED = _param("deprecated", "Include deprecated concepts.", {"type": "boolean", "default": False})
@@ -70,7 +73,7 @@ HIT = {"type": "object", "required": ["uri", "id", "vocab", "prefLabel", "lang"]
 
 @lru_cache(maxsize=4)
 def openapi_document(base_uri: str) -> dict:
-    search_params = [Q, VOCAB, FIELD, LANG, UNDER, DEPRECATED]
+    search_params = [Q, VOCAB, FIELD, LANG, LABEL_LANG, UNDER, DEPRECATED]
     paths = {
         "/api/v1/vocabularies": _get("Vocabularies", "Every vocabulary with its statistics, fields and dumps.",
                                      [], "Vocabularies", "vocabularies"),
@@ -132,7 +135,7 @@ def openapi_document(base_uri: str) -> dict:
             "error": _STRING, "status": {"type": "integer"}, "message": _STRING}},
         "Hit": HIT,
         "Vocabulary": {"type": "object", "properties": {
-            "id": _STRING, "title": _STRING, "titles": {"type": "object"}, "uri": _STRING, "fields": {"type": "array", "items": _STRING},
+            "id": _STRING, "title": _STRING, "titles": {"type": "object"}, "uri": _STRING, "fields": {"type": "array", "items": _STRING}, "languages": {"type": "array", "items": _STRING},
             "concepts": {"type": "integer"}, "triples": {"type": "integer"}, "modified": _STRING, "links": {"type": "object"}}},
         "Vocabularies": {"type": "object", "properties": {"vocabularies": {"type": "array", "items": {"$ref": "#/components/schemas/Vocabulary"}}}},
         "Fields": {"type": "object", "properties": {"fields": {"type": "object", "additionalProperties": {"type": "array", "items": _STRING}}}},

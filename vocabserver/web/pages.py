@@ -44,11 +44,35 @@ def page_path(uri: str) -> str:
 
 
 def with_lang(path: str) -> str:
-    """Links keep the chosen language when it is not the default."""
-    if i18n.ui_language() == "fr":
+    """Links keep the chosen interface language (when not the default) and the chosen data language."""
+    extra = []
+    if i18n.ui_language() != "fr":
+        extra.append("lang=" + i18n.ui_language())
+    if i18n.content_language():
+        extra.append("clang=" + i18n.content_language())
+    if not extra:
         return path
     head, hash_mark, fragment = path.partition("#")
-    return head + ("&" if "?" in head else "?") + "lang=en" + hash_mark + fragment
+    return head + ("&" if "?" in head else "?") + "&".join(extra) + hash_mark + fragment
+
+
+def clang_url(code: str | None) -> str:
+    """This page with another data language (None: labels follow the interface again); paging restarts."""
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("clang", "page", "top")}
+    if code:
+        args["clang"] = [code]
+    query = urlencode(args, doseq=True)
+    return request.path + ("?" + query if query else "")
+
+
+def data_languages(vocab_id: str) -> list[dict]:
+    """The language choice of a vocabulary's pages: the languages its labels use, when more than one."""
+    found = labels().languages(vocab_id)
+    if len(found) < 2:
+        return []
+    chosen = i18n.content_language()
+    return [{"code": code, "name": i18n.autonym(code), "url": clang_url(code), "current": code == chosen}
+            for code in found]
 
 
 def lang_url(code: str) -> str:
@@ -68,6 +92,7 @@ def asset_version() -> str:
 @blueprint.app_context_processor
 def page_context() -> dict:
     return {"t": i18n.translate, "ui_lang": i18n.ui_language(), "with_lang": with_lang, "lang_url": lang_url,
+            "clang": i18n.content_language(), "clang_url": clang_url, "label_attrs": i18n.label_attributes,
             "page_path": page_path, "link_href": link_href, "base_uri": store().base_uri, "asset_version": asset_version(),
             "js_messages": {"usedFor": i18n.translate("used_for"), "more": i18n.translate("more"),
                             "copied": i18n.translate("copied"), "colon": i18n.translate("colon"), "none": i18n.translate("no_results", q="…"),
@@ -134,7 +159,7 @@ def _pager(total: int, per_page: int, name: str = "page", anchor: str = "") -> d
 
 
 def _vocabulary_view(info) -> dict:
-    lang = i18n.ui_language()
+    lang = i18n.label_language()
     return {"id": info.id, "title": info.title(lang), "description": info.descriptions.get(lang)
             or info.descriptions.get("fr", ""), "fields": info.fields, "concepts": info.concepts,
             "altLabels": info.counts.get("altLabels", 0), "modified": info.modified, "license": info.license,
@@ -167,17 +192,17 @@ def vocabulary_page(vocab_id: str) -> Response:
     if info is None:
         raise NotFound(f"no vocabulary {vocab_id!r}")
     variant = _variant("vocabulary")
-    index, lang = labels(), i18n.ui_language()
+    index, lang = labels(), i18n.label_language()
     tops = index.top_concepts(vocab_id)
     top_pager = _pager(len(tops), TOP_PAGE, "top", "#tree-title")
     shown = tops[top_pager["offset"]:top_pager["offset"] + TOP_PAGE]
-    top_items = [{"uri": index.uris[c], "prefLabel": index.label_of(c, lang)[0],
-                  "hasChildren": bool(index.narrower(c))} for c in shown]
+    top_items = [dict(zip(("prefLabel", "lang"), index.label_of(c, lang)), uri=index.uris[c],
+                      hasChildren=bool(index.narrower(c))) for c in shown]
     letter = request.args.get("letter")
     alphabetical = {"letter": None}
     if letter:
         try:
-            found, total = index.index_entries(vocab_id, letter, None, 10**9, 0)
+            found, total = index.index_entries(vocab_id, letter, i18n.content_language(), 10**9, 0)
         except QueryError as exc:
             abort(400, str(exc))
         index_pager = _pager(total, INDEX_PAGE, "page", "#index")
@@ -186,7 +211,7 @@ def vocabulary_page(vocab_id: str) -> Response:
                    for label in page_labels]
         alphabetical = {"letter": letter, "total": total, "entries": entries, "pager": index_pager}
     return render("vocabulary.html", variant, v=_vocabulary_view(info), letters=index.letters(vocab_id),
-                  tops={"rows": top_items, "total": len(tops), "pager": top_pager}, index=alphabetical)
+                  languages=data_languages(vocab_id), tops={"rows": top_items, "total": len(tops), "pager": top_pager}, index=alphabetical)
 
 
 @blueprint.get("/quality/<vocab_id>")
@@ -196,7 +221,7 @@ def quality_page(vocab_id: str) -> Response:
     if info is None:
         raise NotFound(f"no vocabulary {vocab_id!r}")
     report = quality_report(store(), vocab_id)
-    index, lang = labels(), i18n.ui_language()
+    index, lang = labels(), i18n.label_language()
     shown = {uri for group in report["checks"] for finding in group["findings"] for uri in finding["resources"]}
     names = {}
     for uri in shown:
@@ -210,7 +235,7 @@ def quality_page(vocab_id: str) -> Response:
 def concept_page(iri: str, alternates: list) -> Response | None:
     """The page of a concept, or None when `iri` is not a concept of a live vocabulary."""
     variant = _variant("concept")
-    index, lang = labels(), i18n.ui_language()
+    index, lang = labels(), i18n.label_language()
     page_number = _page_number()
     details = concept_details(store(), index, iri, lang, narrower_offset=(page_number - 1) * NARROWER_PAGE,
                               narrower_limit=NARROWER_PAGE)
@@ -226,11 +251,12 @@ def concept_page(iri: str, alternates: list) -> Response | None:
     chain = []
     for step in (details["paths"][0] if details["paths"] else []):
         concept_ids = index.concepts_of(step["uri"])
-        chain.append({"uri": step["uri"], "prefLabel": step["prefLabel"],
+        chain.append({"uri": step["uri"], "prefLabel": step["prefLabel"], "lang": step.get("lang"),
                       "hasChildren": bool(concept_ids and index.narrower(concept_ids[0]))})
-    chain.append({"uri": iri, "prefLabel": details["label"], "hasChildren": bool(details["narrowerTotal"])})
+    chain.append({"uri": iri, "prefLabel": details["label"], "lang": details["labelLang"],
+                  "hasChildren": bool(details["narrowerTotal"])})
     return render("concept.html", variant, c=details, v=_vocabulary_view(info), narrower=narrower, chain=chain,
-                  alternates=alternates)
+                  alternates=alternates, languages=data_languages(details["vocab"]))
 
 
 def scheme_vocabulary(iri: str) -> str | None:
@@ -247,7 +273,7 @@ def search():
     variant = _variant("search")
     q = request.args.get("q", "")
     vocab = request.args.get("vocab") or None
-    lang = i18n.ui_language()
+    lang, only = i18n.label_language(), i18n.content_language()
     vocabularies = [_vocabulary_view(info) for info in store().vocabularies().values()]
     context = {"q": q, "vocab": vocab, "vocabularies": vocabularies, "results": [], "total": 0, "error": None}
     status = 200
@@ -258,11 +284,11 @@ def search():
     elif q.strip():
         index = labels()
         page = _page_number()
-        hits, total = index.search(q, vocabularies=[vocab] if vocab else None, limit=SEARCH_PAGE,
+        hits, total = index.search(q, vocabularies=[vocab] if vocab else None, lang=only, limit=SEARCH_PAGE,
                                    offset=(page - 1) * SEARCH_PAGE, count=True)
         pager_info = _pager(total, SEARCH_PAGE)
         if pager_info["offset"] != (page - 1) * SEARCH_PAGE:  # a page past the end: show the last one
-            hits, _ = index.search(q, vocabularies=[vocab] if vocab else None, limit=SEARCH_PAGE,
+            hits, _ = index.search(q, vocabularies=[vocab] if vocab else None, lang=only, limit=SEARCH_PAGE,
                                    offset=pager_info["offset"])
         context.update(results=[index.record(h.concept, lang, h.label) for h in hits], total=total,
                        pager_info=pager_info, first=pager_info["offset"] + 1)
