@@ -30,4 +30,4 @@ bench: $(BIN)/.installed
 
 build-vocabularies: $(BIN)/.installed
 	$(BIN)/vocabserver build-vocabularies --from ../shared/data
-	$(BIN)/python -m vocabserver.build.readme_table
+	$(BIN)/python -m vocabserver.lexicons.readme_table

@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import free_port, report  # noqa: E402
-from vocabserver.build.run import build_all  # noqa: E402
-from vocabserver.checks import run_checks  # noqa: E402
-from vocabserver.loading import bundled_files, load_bundled  # noqa: E402
-from vocabserver.store import VocabStore  # noqa: E402
+from vocabserver.lexicons.run import build_all  # noqa: E402
+from vocabserver.changes.checks import run_checks  # noqa: E402
+from vocabserver.changes.loading import bundled_files, load_bundled  # noqa: E402
+from vocabserver.store.embedded import VocabStore  # noqa: E402
 
 BASE = "http://localhost:8080/"
 

@@ -38,10 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import free_port, report  # noqa: E402
-from vocabserver.label_index import LabelIndex  # noqa: E402
-from vocabserver.loading import load_bundled  # noqa: E402
-from vocabserver.queries import render  # noqa: E402
-from vocabserver.store import VocabStore  # noqa: E402
+from vocabserver.index.label_index import LabelIndex  # noqa: E402
+from vocabserver.changes.loading import load_bundled  # noqa: E402
+from vocabserver.store.queries import render  # noqa: E402
+from vocabserver.store.embedded import VocabStore  # noqa: E402
 
 BASE = "http://localhost:8080/"
 
@@ -241,7 +241,7 @@ def main() -> None:
                                  **time_queries(big, big_queries)}
             del big
         store.close()
-        from vocabserver.label_index import index_path
+        from vocabserver.index.label_index import index_path
         index.save(index_path(store))  # as `vocabserver load` does
         results["serve_ready"] = serve_ready(work / "store")
         if args.http:

@@ -36,8 +36,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["VOCABSERVER_SPARQL_ISOLATION"] = "thread"  # no SPARQL worker processes: not measured here
     from vocabserver.config import Settings
-    from vocabserver.loading import load_bundled
-    from vocabserver.store import VocabStore
+    from vocabserver.changes.loading import load_bundled
+    from vocabserver.store.embedded import VocabStore
     from vocabserver.web import create_app
 
     work = Path(tempfile.mkdtemp(prefix="bench-pages-"))

@@ -11,7 +11,7 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_spec_validator import validate
 
-from vocabserver.folding import fold
+from vocabserver.index.folding import fold
 
 
 @pytest.fixture(scope="module")

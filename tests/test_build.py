@@ -9,10 +9,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from vocabserver.build.lexicon import parse_lexicon
-from vocabserver.build.rtf import bold_lines
-from vocabserver.build.skos import local_id
-from vocabserver.build.terms import assemble
+from vocabserver.lexicons.lexicon import parse_lexicon
+from vocabserver.lexicons.rtf import bold_lines
+from vocabserver.lexicons.skos import local_id
+from vocabserver.lexicons.terms import assemble
 
 from .conftest import ROOT, SHARED, cli
 
@@ -145,7 +145,7 @@ def test_build_refuses_missing_source(tmp_path):
 
 
 def test_assemble_breaks_cycles():
-    from vocabserver.build.lexicon import Entry, Lexicon
+    from vocabserver.lexicons.lexicon import Entry, Lexicon
 
     entries = [Entry(1, 0, ("a",)), Entry(2, 1, ("b",)), Entry(3, 0, ("b",)), Entry(4, 1, ("a",))]
     terms, report = assemble([(Lexicon("x", "t", "mai 2014", [], entries, 4), set())])

@@ -9,7 +9,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS, XSD
 
 from vocabserver.config import Settings
-from vocabserver.namespaces import PREFIXES
+from vocabserver.rdf.namespaces import PREFIXES
 
 from .conftest import BASE, ROOT, SHARED
 
@@ -147,8 +147,8 @@ def test_build_report_explains_the_differences_with_2014():
 
 
 def test_compare_classifies_each_kind():
-    from vocabserver.build.compare import compare
-    from vocabserver.build.terms import Term
+    from vocabserver.lexicons.compare import compare
+    from vocabserver.lexicons.terms import Term
 
     current = {"a": Term("époque chinoise", alts=["Chine"]), "b": Term("œuvre inachevée", alts=["oeuvre inachevée"]),
                "c": Term("vase"), "d": Term("nouveau"), "e": Term("époque", guide=False)}

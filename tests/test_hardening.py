@@ -192,8 +192,8 @@ def test_gzip_dumps_are_compressed_once_per_store_version(hardened):
 
 
 def test_read_only_servers_see_only_committed_graphs_and_follow_commits(tmp_path):
-    from vocabserver.loading import bundled_files
-    from vocabserver.store import VocabStore
+    from vocabserver.changes.loading import bundled_files
+    from vocabserver.store.embedded import VocabStore
 
     data_dir = tmp_path / "store"
     assert cli("load", "--bundled", "gene", data_dir=data_dir).returncode == 0

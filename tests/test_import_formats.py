@@ -7,10 +7,10 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from vocabserver.import_formats import ImportFormatError, opentheso_csv, reduced_json, sniff
-from vocabserver.loading import load_file
-from vocabserver.namespaces import PREFIXES
-from vocabserver.store import VocabStore
+from vocabserver.changes.import_formats import ImportFormatError, opentheso_csv, reduced_json, sniff
+from vocabserver.changes.loading import load_file
+from vocabserver.rdf.namespaces import PREFIXES
+from vocabserver.store.embedded import VocabStore
 
 from .conftest import BASE, SHARED, cli
 

@@ -215,7 +215,7 @@ ex:lb a skosxl:Label ; skosxl:literalForm "tenture"@fr .
 def test_label_hygiene_and_documentation_are_in_the_report_not_the_load(tmp_path):
     import pyoxigraph as ox
 
-    from vocabserver.checks import run_checks
+    from vocabserver.changes.checks import run_checks
 
     store = ox.Store()
     graph = ox.NamedNode("http://example.org/g")

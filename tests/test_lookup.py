@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from vocabserver.folding import fold, primary_language
-from vocabserver.label_index import LabelIndex, LabelIndexHolder, QueryError, index_path
-from vocabserver.loading import load_bundled, load_file
-from vocabserver.store import VocabStore
+from vocabserver.index.folding import fold, primary_language
+from vocabserver.index.label_index import LabelIndex, LabelIndexHolder, QueryError, index_path
+from vocabserver.changes.loading import load_bundled, load_file
+from vocabserver.store.embedded import VocabStore
 
 from .conftest import BASE
 

@@ -21,12 +21,12 @@ def readme_rows() -> dict[str, dict[str, str]]:
 
 
 def test_readme_table_is_what_the_generator_renders(loaded_dir):
-    from vocabserver.build.readme_table import current_block, render
+    from vocabserver.lexicons.readme_table import current_block, render
 
     report = json.loads((ROOT / "vocabularies" / "build-report.json").read_text("utf-8"))
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert current_block(readme) == render(stats_json(loaded_dir), report), (
-        "README's vocabulary table is stale: run `python -m vocabserver.build.readme_table`")
+        "README's vocabulary table is stale: run `python -m vocabserver.lexicons.readme_table`")
 
 
 def test_readme_counts_equal_stats(loaded_dir):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from vocabserver.sparql_guard import GuardLimits, GuardRefused, scan
+from vocabserver.sparql.guard import GuardLimits, GuardRefused, scan
 
 UNCAPPED = GuardLimits(max_length=10**8, max_depth=10**8)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vocabserver.sparql_light import is_light
+from vocabserver.sparql.light import is_light
 
 SKOS = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
 C = "<http://data.culture.fr/thesaurus/resource/ark:/67717/T51-1>"

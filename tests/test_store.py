@@ -10,10 +10,10 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from vocabserver.checks import run_checks
-from vocabserver.loading import LoadRefused, bundled_files, load_bundled, load_file
-from vocabserver.rdfio import RdfSyntaxError
-from vocabserver.store import BaseMismatch, VocabStore
+from vocabserver.changes.checks import run_checks
+from vocabserver.changes.loading import LoadRefused, bundled_files, load_bundled, load_file
+from vocabserver.rdf.formats import RdfSyntaxError
+from vocabserver.store.embedded import BaseMismatch, VocabStore
 
 from .conftest import BASE, DATA, ROOT, cli, stats_json
 

@@ -1,3 +1,3 @@
-from .cli import main
+from vocabserver.cli import main
 
 main()

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import click
 
-from .config import DEFAULT_HOST, DEFAULT_PORT, ConfigError, Settings
-from .rdfio import EXPORT_FORMATS, RdfSyntaxError, UnknownFormat, format_by_name
-from .store import StoreError, UnknownVocabulary, VocabStore
+from vocabserver.config import DEFAULT_HOST, DEFAULT_PORT, ConfigError, Settings
+from vocabserver.rdf.formats import EXPORT_FORMATS, RdfSyntaxError, UnknownFormat, format_by_name
+from vocabserver.store.embedded import StoreError, UnknownVocabulary, VocabStore
 
 EXIT_INTEGRITY, EXIT_INPUT, EXIT_STORE = 1, 2, 3
 
@@ -89,9 +89,9 @@ def _progress(items: list[str], label: str):
 @click.option("--only", multiple=True, metavar="ID", help="Build only these vocabularies.")
 def build_vocabularies(source: Path, out: Path | None, only: tuple[str, ...]) -> None:
     """Generate the 16 SKOS vocabularies from the official lexicons (deterministic)."""
-    from .build.run import SourceMissing, build_all
-    from .build.sources import BY_ID
-    from .resources import shipped
+    from vocabserver.lexicons.run import SourceMissing, build_all
+    from vocabserver.lexicons.sources import BY_ID
+    from vocabserver.resources import shipped
 
     unknown = [i for i in only if i not in BY_ID]
     if unknown:
@@ -132,7 +132,7 @@ def build_vocabularies(source: Path, out: Path | None, only: tuple[str, ...]) ->
 def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None, bundled: tuple[str, ...],
          force: bool, strict: bool, dry_run: bool, as_json: bool, reload: bool, no_normalise: bool) -> None:
     """Load the bundled vocabularies, or FILE (Turtle, RDF/XML, N-Triples, JSON-LD, TriG) --as ID."""
-    from .loading import LoadRefused, bundled_files, load_bundled, load_file
+    from vocabserver.changes.loading import LoadRefused, bundled_files, load_bundled, load_file
 
     if dry_run and file is None:
         raise Failure("--dry-run reports on a FILE (the bundled vocabularies are checked at build)", EXIT_INPUT)
@@ -196,7 +196,7 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
 
 def _refresh_label_index(store: VocabStore) -> None:
     """Save the label index of the new state beside the store, so a server starts with it ready."""
-    from .label_index import LabelIndexHolder, index_path
+    from vocabserver.index.label_index import LabelIndexHolder, index_path
 
     LabelIndexHolder(store, index_path(store)).current()
 
@@ -230,7 +230,7 @@ def _known(store: VocabStore, ids: tuple[str, ...]) -> list[str]:
 @pass_context
 def check(ctx: Context, ids: tuple[str, ...], as_json: bool, warnings: bool) -> None:
     """Integrity report of the stored vocabularies; exit code 1 if any has errors."""
-    from .checks import run_checks
+    from vocabserver.changes.checks import run_checks
     import pyoxigraph as ox
 
     store = ctx.store(create=False)
@@ -289,7 +289,7 @@ def export(ctx: Context, ids: tuple[str, ...], formats: tuple[str, ...], compres
 @pass_context
 def stats(ctx: Context, as_json: bool) -> None:
     """Concepts, labels, depth and size of each stored vocabulary."""
-    from .stats import depth
+    from vocabserver.store.stats import depth
     import pyoxigraph as ox
 
     store = ctx.store(create=False)
@@ -332,8 +332,8 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
     """Serve the web interfaces; an empty store first gets the bundled vocabularies."""
     from waitress import create_server
 
-    from .loading import load_bundled
-    from .web import create_app
+    from vocabserver.changes.loading import load_bundled
+    from vocabserver.web import create_app
 
     _check_port(host, port)  # before opening the store and starting workers: say it at once
     settings = ctx.settings(port)

@@ -6,6 +6,6 @@ With several processes the store must be opened read-only (VOCABSERVER_READ_ONLY
 one process write, and a store loaded beforehand with `vocabserver load` is never written while served.
 """
 
-from .web import create_app
+from vocabserver.web import create_app
 
 app = create_app()

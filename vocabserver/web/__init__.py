@@ -7,13 +7,13 @@ import threading
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..config import Settings
-from ..label_index import LabelIndexHolder, index_path
-from ..resources import shipped
-from ..sparql import Limits, SparqlService
-from ..sparql_pool import EvaluatorPool, ThreadEvaluator, snapshot_factory, store_factory
-from ..store import VocabStore
-from .caching import AnswerCache
+from vocabserver.config import Settings
+from vocabserver.index.label_index import LabelIndexHolder, index_path
+from vocabserver.resources import shipped
+from vocabserver.sparql.service import Limits, SparqlService
+from vocabserver.sparql.pool import EvaluatorPool, ThreadEvaluator, snapshot_factory, store_factory
+from vocabserver.store.embedded import VocabStore
+from vocabserver.web.caching import AnswerCache
 
 
 def create_app(settings: Settings | None = None, store: VocabStore | None = None) -> Flask:
@@ -46,12 +46,12 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
                                   memory_mb=limits.memory_mb)
     app.extensions["vocabserver.sparql"] = SparqlService(store, evaluator, limits)
 
-    from .api import blueprint as api
-    from .health import blueprint as health
-    from .linkeddata import blueprint as linkeddata
-    from .pages import blueprint as pages
-    from .skosmos import blueprint as skosmos
-    from .sparql import blueprint as sparql
+    from vocabserver.web.api import blueprint as api
+    from vocabserver.web.health import blueprint as health
+    from vocabserver.web.linkeddata import blueprint as linkeddata
+    from vocabserver.web.pages import blueprint as pages
+    from vocabserver.web.skosmos import blueprint as skosmos
+    from vocabserver.web.sparql import blueprint as sparql
 
     for blueprint in (health, pages, api, skosmos, sparql, linkeddata):
         app.register_blueprint(blueprint)
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, store: VocabStore | None = None
     def http_error(exc: HTTPException):
         # Errors are JSON with a message — an HTML page for a browser on the pages; never a traceback.
         if _wants_page():
-            from .pages import error_page
+            from vocabserver.web.pages import error_page
 
             return error_page(exc)
         return jsonify(error=exc.name, status=exc.code, message=exc.description), exc.code

@@ -8,14 +8,14 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, NotFound
 
-from ..concepts import concept_details
-from ..label_index import QueryError
-from ..quality import quality_report
-from . import params
-from .caching import AnswerCache, cacheable, not_modified
-from .context import labels, store
-from .openapi import openapi_document
-from .representations import html_page
+from vocabserver.reading.concepts import concept_details
+from vocabserver.index.label_index import QueryError
+from vocabserver.changes.quality import quality_report
+from vocabserver.web import params
+from vocabserver.web.caching import AnswerCache, cacheable, not_modified
+from vocabserver.web.context import labels, store
+from vocabserver.web.openapi import openapi_document
+from vocabserver.web.representations import html_page
 
 blueprint = Blueprint("api", __name__)
 

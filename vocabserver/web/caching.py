@@ -16,7 +16,7 @@ from functools import lru_cache
 from flask import Response, current_app, request
 from werkzeug.http import http_date
 
-from .context import store
+from vocabserver.web.context import store
 
 
 class AnswerCache:

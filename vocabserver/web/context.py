@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..label_index import LabelIndex
-from ..store import VocabStore
+from vocabserver.index.label_index import LabelIndex
+from vocabserver.store.embedded import VocabStore
 
 
 def store() -> VocabStore:

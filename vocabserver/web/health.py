@@ -6,8 +6,8 @@ import time
 
 from flask import Blueprint, current_app, jsonify
 
-from ..queries import query
-from .context import store
+from vocabserver.store.queries import query
+from vocabserver.web.context import store
 
 blueprint = Blueprint("health", __name__)
 

@@ -20,16 +20,16 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 
-from ..describe import describe
-from ..iri import is_iri
-from ..jsonld import CONTEXT, to_jsonld
-from ..rdfio import FORMATS, format_by_name
-from . import pages, params
-from .caching import cacheable, not_modified
-from .context import store
-from .i18n import ui_language
-from .negotiation import negotiate
-from .representations import HTML, RDF_OFFERS, SUFFIX_OF, SUFFIXES, html_page, local_path, rdf_response
+from vocabserver.reading.describe import describe
+from vocabserver.rdf.iri import is_iri
+from vocabserver.rdf.jsonld import CONTEXT, to_jsonld
+from vocabserver.rdf.formats import FORMATS, format_by_name
+from vocabserver.web import pages, params
+from vocabserver.web.caching import cacheable, not_modified
+from vocabserver.web.context import store
+from vocabserver.web.i18n import ui_language
+from vocabserver.web.negotiation import negotiate
+from vocabserver.web.representations import (HTML, RDF_OFFERS, SUFFIX_OF, SUFFIXES, html_page, local_path, rdf_response)
 
 blueprint = Blueprint("linkeddata", __name__)
 ARK_NS = "http://data.culture.fr/thesaurus/resource/"
@@ -142,7 +142,7 @@ def void():
         return cached
     vocab_store = store()
     triples = [ox.Triple(q.subject, q.predicate, q.object)
-               for q in vocab_store.store.quads_for_pattern(None, None, None, vocab_store.catalogue.graph)]
+               for q in vocab_store.quads(None, None, None, vocab_store.catalogue.graph)]
     if offer is HTML:
         response = html_page("catalogue.html", vocabularies=vocab_store.vocabularies(), formats=RDF_OFFERS)
     else:
@@ -196,11 +196,11 @@ def _serialise_dump(name: str, suffix: str) -> bytes:
         graphs = list(vocab_store.live_graphs())
         graphs = [g for g in graphs if g != vocab_store.catalogue.graph]
         if suffix in _QUAD_SUFFIXES:
-            quads = [q for g in graphs for q in vocab_store.store.quads_for_pattern(None, None, None, g)]
+            quads = [q for g in graphs for q in vocab_store.quads(None, None, None, g)]
             data = ox.serialize(quads, format=fmt.oxigraph)
         else:
             triples = [ox.Triple(q.subject, q.predicate, q.object)
-                       for g in graphs for q in vocab_store.store.quads_for_pattern(None, None, None, g)]
+                       for g in graphs for q in vocab_store.quads(None, None, None, g)]
             data = _triples_bytes(triples, suffix)
     else:
         if name not in vocab_store.vocabularies() or suffix in _QUAD_SUFFIXES:
@@ -208,7 +208,7 @@ def _serialise_dump(name: str, suffix: str) -> bytes:
         if suffix == "jsonld":
             graph = ox.NamedNode(vocab_store.info(name).graph)
             data = _triples_bytes([ox.Triple(q.subject, q.predicate, q.object)
-                                   for q in vocab_store.store.quads_for_pattern(None, None, None, graph)], suffix)
+                                   for q in vocab_store.quads(None, None, None, graph)], suffix)
         else:
             data = vocab_store.export(name, fmt)
     return data

@@ -17,15 +17,15 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
-from ..concepts import concept_details
-from ..label_index import QueryError
-from ..licences import licence_name
-from ..quality import quality_report
-from ..resources import shipped
-from . import i18n
-from .caching import cacheable, not_modified
-from .context import labels, store
-from .representations import link_href, local_path
+from vocabserver.reading.concepts import concept_details
+from vocabserver.index.label_index import QueryError
+from vocabserver.rdf.licences import licence_name
+from vocabserver.changes.quality import quality_report
+from vocabserver.resources import shipped
+from vocabserver.web import i18n
+from vocabserver.web.caching import cacheable, not_modified
+from vocabserver.web.context import labels, store
+from vocabserver.web.representations import link_href, local_path
 
 blueprint = Blueprint("pages", __name__)
 
@@ -172,7 +172,7 @@ def _scheme_date(info) -> str:
     """The date of the vocabulary's content (dct:modified of its scheme: "2014-05" for the lexicons)."""
     graph = ox.NamedNode(info.graph)
     for scheme in info.schemes:
-        for quad in store().store.quads_for_pattern(ox.NamedNode(scheme), ox.NamedNode(DCT_MODIFIED), None, graph):
+        for quad in store().quads(ox.NamedNode(scheme), ox.NamedNode(DCT_MODIFIED), None, graph):
             return quad.object.value
     return ""
 

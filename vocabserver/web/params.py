@@ -8,8 +8,8 @@ from urllib.parse import unquote_to_bytes
 from flask import request
 from werkzeug.exceptions import BadRequest
 
-from ..iri import iri_problem
-from .context import labels, store
+from vocabserver.rdf.iri import iri_problem
+from vocabserver.web.context import labels, store
 
 MAX_TEXT = 500  # characters: longer than any label of the vocabularies (the longest has 255)
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -132,7 +132,7 @@ def concept_or_404(uri_value: str, vocab_id: str | None = None) -> int:
 
 def index_entries(vocab_id: str, letter: str, lang: str | None, limit: int, offset: int) -> tuple[list[int], int]:
     """A page of the alphabetical index (label ids) and its total; a bad letter is a 400."""
-    from ..label_index import QueryError
+    from vocabserver.index.label_index import QueryError
 
     try:
         return labels().index_entries(vocab_id, letter, lang, limit, offset)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Response, render_template
 
-from ..jsonld import to_jsonld
-from ..namespaces import PREFIXES
-from ..rdfio import format_by_name
-from .context import store
-from .negotiation import Offer
+from vocabserver.rdf.jsonld import to_jsonld
+from vocabserver.rdf.namespaces import PREFIXES
+from vocabserver.rdf.formats import format_by_name
+from vocabserver.web.context import store
+from vocabserver.web.negotiation import Offer
 
 HTML = Offer("html", "text/html", ("application/xhtml+xml", "htm"))
 RDF_OFFERS = [

@@ -11,14 +11,14 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 from werkzeug.exceptions import BadRequest, NotFound
 
-from ..describe import describe
-from ..label_index import KIND_NAMES, QueryError
-from . import params
-from .api import json_response
-from .caching import not_modified
-from .context import labels, store
-from .negotiation import Offer, negotiate
-from .representations import rdf_response
+from vocabserver.reading.describe import describe
+from vocabserver.index.label_index import KIND_NAMES, QueryError
+from vocabserver.web import params
+from vocabserver.web.api import json_response
+from vocabserver.web.caching import not_modified
+from vocabserver.web.context import labels, store
+from vocabserver.web.negotiation import Offer, negotiate
+from vocabserver.web.representations import rdf_response
 
 blueprint = Blueprint("skosmos", __name__, url_prefix="/rest/v1")
 
@@ -156,7 +156,7 @@ def _search(vocab_ids: list[str] | None) -> Response:
 def _group_members(group: str) -> set[int]:
     index = labels()
     members: set[int] = set()
-    for quad in store().store.quads_for_pattern(ox.NamedNode(group), ox.NamedNode(SKOS + "member"), None, None):
+    for quad in store().quads(ox.NamedNode(group), ox.NamedNode(SKOS + "member"), None, None):
         members.update(index.concepts_of(quad.object.value))
     return members
 
@@ -328,7 +328,7 @@ def related(vocab_id: str):
         index = labels()
         graph = ox.NamedNode(store().vocabularies()[vocab_id].graph)
         found = []
-        for quad in store().store.quads_for_pattern(ox.NamedNode(index.uris[concept_id]),
+        for quad in store().quads(ox.NamedNode(index.uris[concept_id]),
                                                     ox.NamedNode(SKOS + "related"), None, graph):
             found.extend(c for c in index.concepts_of(quad.object.value) if index.vocab_of(c) == vocab_id)
         return sorted(set(found), key=index.sort_key)
@@ -468,12 +468,12 @@ def groups(vocab_id: str):
     lang = _lang()
     graph = ox.NamedNode(info.graph)
     found = []
-    for quad in store().store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+    for quad in store().quads(None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
                                                 ox.NamedNode(SKOS + "Collection"), graph):
-        labels_by_lang = {q.object.language or "": q.object.value for q in store().store.quads_for_pattern(
+        labels_by_lang = {q.object.language or "": q.object.value for q in store().quads(
             quad.subject, ox.NamedNode(SKOS + "prefLabel"), None, graph)}
         label = labels_by_lang.get(lang[:2]) or labels_by_lang.get("fr") or quad.subject.value
-        has_members = any(True for _ in store().store.quads_for_pattern(quad.subject, ox.NamedNode(SKOS + "member"),
+        has_members = any(True for _ in store().quads(quad.subject, ox.NamedNode(SKOS + "member"),
                                                                          None, graph))
         found.append({"uri": quad.subject.value, "prefLabel": label, "hasMembers": has_members})
     return _answer({"@context": {**BASE_CONTEXT, "onki": ONKI, "prefLabel": "skos:prefLabel",

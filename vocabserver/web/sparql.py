@@ -7,13 +7,13 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from ..resources import shipped
-from ..sparql import QueryLimitExceeded, QueryRefused, QuerySyntaxError, SparqlService
-from ..sparql_results import RESULT_FORMATS, serialize_solutions
-from .caching import cacheable, not_modified
-from .context import store
-from .negotiation import Offer, negotiate
-from .representations import HTML, RDF_OFFERS, html_page, rdf_bytes
+from vocabserver.resources import shipped
+from vocabserver.sparql.service import QueryLimitExceeded, QueryRefused, QuerySyntaxError, SparqlService
+from vocabserver.sparql.results import RESULT_FORMATS, serialize_solutions
+from vocabserver.web.caching import cacheable, not_modified
+from vocabserver.web.context import store
+from vocabserver.web.negotiation import Offer, negotiate
+from vocabserver.web.representations import HTML, RDF_OFFERS, html_page, rdf_bytes
 
 blueprint = Blueprint("sparql", __name__)
 SOLUTION_OFFERS = [Offer(f.name, f.media_type, ("application/json",) if f.name == "json" else

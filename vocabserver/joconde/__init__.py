@@ -1,0 +1,1 @@
+"""What is specific to Joconde records: POP notices (and, next, record validation)."""

@@ -1,0 +1,1 @@
+"""RDF plumbing shared by every part: the namespaces table, IRI checks, formats and their media types, JSON-LD, licence names."""

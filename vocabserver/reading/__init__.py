@@ -1,0 +1,1 @@
+"""Named reads that pages and APIs show: a concept's details, bounded descriptions."""

@@ -1,0 +1,206 @@
+"""A concept as clients and pages show it: labels by language, notes, relations with their labels.
+
+Read from the store (the concept's own statements in its vocabulary graph);
+the labels of related concepts and the hierarchy come from the label index,
+which already holds them, so a concept costs one index scan of its subject.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from vocabserver.rdf.iri import is_iri
+
+from vocabserver.index.folding import fold, primary_language
+from vocabserver.rdf.jsonld import compact_iri
+from vocabserver.index.label_index import LabelIndex
+from vocabserver.rdf.namespaces import PREFIXES
+from vocabserver.store.embedded import VocabStore
+
+SKOS, DCT, OWL = PREFIXES["skos"], PREFIXES["dct"], PREFIXES["owl"]
+LABELS = {SKOS + "prefLabel": "prefLabel", SKOS + "altLabel": "altLabel", SKOS + "hiddenLabel": "hiddenLabel"}
+NOTES = {SKOS + name: name for name in
+         ("definition", "scopeNote", "note", "example", "historyNote", "editorialNote", "changeNote")}
+RELATIONS = {SKOS + "broader": "broader", SKOS + "narrower": "narrower", SKOS + "related": "related"}
+MAPPINGS = {SKOS + name: name for name in
+            ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")}
+DATES = {DCT + "created": "created", DCT + "modified": "modified", DCT + "issued": "issued"}
+REPLACED_BY = {DCT + "isReplacedBy"}
+RDF_TYPE = PREFIXES["rdf"] + "type"
+RDF_TYPE_NODE = ox.NamedNode(RDF_TYPE)
+CONCEPT_NODE = ox.NamedNode(SKOS + "Concept")
+# The properties a concept page shows, each read with one seek (skos:narrower only as a fallback, below).
+SHOWN = [RDF_TYPE, *LABELS, SKOS + "notation", *NOTES, SKOS + "broader", SKOS + "related", *MAPPINGS, SKOS + "inScheme",
+         SKOS + "topConceptOf", *DATES, OWL + "deprecated", *REPLACED_BY]
+# Never read as "other properties": structure shown elsewhere (narrower from the index; members and top
+# concepts belong to collections and schemes).
+NOT_OTHER = {*SHOWN, SKOS + "narrower", SKOS + "member", SKOS + "memberList", SKOS + "hasTopConcept"}
+
+
+def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = "fr",
+                    vocab_id: str | None = None, narrower_offset: int = 0, narrower_limit: int = 1000) -> dict | None:
+    """Everything about one concept, or None if no live vocabulary describes `uri` as a concept.
+
+    Narrower concepts come sorted and paged (`narrowerTotal` says how many): "Personnes représentées" has
+    16,401. Only the properties shown are read (one index seek each), never the thousands of
+    skos:narrower statements of such a concept.
+    """
+    live = store.live_graphs()
+    graphs = {g: v for g, v in live.items() if v != "catalogue" and (vocab_id is None or v == vocab_id)}
+    if not is_iri(uri):
+        return None
+    subject = ox.NamedNode(uri)
+    typed = [q.graph_name for q in store.store.quads_for_pattern(subject, RDF_TYPE_NODE, CONCEPT_NODE, None)
+             if q.graph_name in graphs]
+    if not typed:
+        return None
+    graph = typed[0]
+    vocab = graphs[graph]
+    concept_ids = [c for c in index.concepts_of(uri) if index.vocab_of(c) == vocab]
+    concept = concept_ids[0] if concept_ids else None
+    out: dict = {"uri": uri, "vocab": vocab, "types": [], "prefLabel": {}, "altLabel": {}, "hiddenLabel": {},
+                 "notation": [], "notes": {}, "broader": [], "narrower": [], "narrowerTotal": 0, "related": [],
+                 "mappings": {}, "inScheme": [], "topConceptOf": [], "dates": {}, "deprecated": False,
+                 "replacedBy": [], "properties": []}
+    narrower_uris: list[str] = []
+    for predicate in SHOWN if concept is not None else [*SHOWN, SKOS + "narrower"]:
+        for quad in store.store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph):
+            obj = quad.object
+            if predicate == RDF_TYPE:
+                out["types"].append(compact_iri(obj.value))
+            elif predicate in LABELS and isinstance(obj, ox.Literal):
+                language = obj.language or ""
+                if predicate == SKOS + "prefLabel":
+                    out["prefLabel"].setdefault(language, obj.value)
+                else:
+                    out[LABELS[predicate]].setdefault(language, []).append(obj.value)
+            elif predicate == SKOS + "notation" and isinstance(obj, ox.Literal):
+                out["notation"].append(obj.value)
+            elif predicate in NOTES and isinstance(obj, ox.Literal):
+                out["notes"].setdefault(NOTES[predicate], {}).setdefault(obj.language or "", []).append(obj.value)
+            elif predicate == SKOS + "narrower" and isinstance(obj, ox.NamedNode):
+                narrower_uris.append(obj.value)  # read only when the index does not know the concept
+            elif predicate in RELATIONS and isinstance(obj, ox.NamedNode):
+                out[RELATIONS[predicate]].append(obj.value)
+            elif predicate in MAPPINGS and isinstance(obj, ox.NamedNode):
+                out["mappings"].setdefault(MAPPINGS[predicate], []).append(obj.value)
+            elif predicate == SKOS + "inScheme":
+                out["inScheme"].append(obj.value)
+            elif predicate == SKOS + "topConceptOf":
+                out["topConceptOf"].append(obj.value)
+            elif predicate in DATES and isinstance(obj, ox.Literal):
+                out["dates"][DATES[predicate]] = obj.value
+            elif predicate == OWL + "deprecated" and isinstance(obj, ox.Literal):
+                out["deprecated"] = obj.value in ("true", "1")
+            elif predicate in REPLACED_BY and isinstance(obj, ox.NamedNode):
+                out["replacedBy"].append(obj.value)
+    out["properties"] = _other_properties(store, graph, subject, vocab)
+    out["coordinates"] = _coordinates(out["properties"])
+    for key in ("altLabel", "hiddenLabel"):
+        for values in out[key].values():
+            values.sort()
+    # Relations with their labels, alphabetically: what a page or a client renders without more requests.
+    for key in ("broader", "related", "replacedBy"):
+        out[key] = _linked_sorted(index, vocab, out[key], lang)
+    if concept is not None:
+        children = index.children(concept)
+        out["narrowerTotal"] = len(children)
+        out["narrower"] = [_item(index, c, lang) for c in children[narrower_offset:narrower_offset + narrower_limit]]
+    else:
+        items = _linked_sorted(index, vocab, narrower_uris, lang)
+        out["narrowerTotal"] = len(items)
+        out["narrower"] = items[narrower_offset:narrower_offset + narrower_limit]
+    for key, targets in out["mappings"].items():
+        out["mappings"][key] = [_linked(index, None, target, lang) for target in sorted(set(targets))]
+    out["notation"] = sorted(out["notation"])
+    label, label_lang = _choose(out["prefLabel"], lang)
+    out["label"], out["labelLang"] = label or uri, label_lang
+    out["collections"] = _collections(store, graph, uri, lang)
+    out["guideTerm"] = bool(index.guide[concept]) if concept is not None else False
+    out["paths"] = index.paths(concept, lang) if concept is not None else []
+    return out
+
+
+def _other_properties(store: VocabStore, graph: ox.NamedNode, subject: ox.NamedNode, vocab: str) -> list[dict]:
+    """Whatever else the file states about the concept (Muséofile's coordinates, an import's own
+    properties): one seek per property the vocabulary uses, as the catalogue lists them."""
+    try:
+        used = store.info(vocab).properties
+    except KeyError:
+        return []
+    rows = []
+    for predicate in sorted(p for p in used if p not in NOT_OTHER):
+        values = []
+        for quad in store.store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph):
+            obj = quad.object
+            if isinstance(obj, ox.NamedNode):
+                values.append({"uri": obj.value})
+            elif isinstance(obj, ox.Literal):
+                value = {"value": obj.value}
+                if obj.language:
+                    value["lang"] = obj.language
+                elif obj.datatype.value != PREFIXES["xsd"] + "string":
+                    value["datatype"] = compact_iri(obj.datatype.value)
+                values.append(value)
+            else:
+                values.append({"value": "(" + type(obj).__name__.lower() + ")"})
+        if values:
+            values.sort(key=lambda v: (v.get("lang", ""), v.get("uri") or v.get("value", "")))
+            rows.append({"property": predicate, "name": compact_iri(predicate), "values": values})
+    return rows
+
+
+def _coordinates(rows: list[dict]) -> dict | None:
+    """WGS84 latitude and longitude when the concept states one of each (a museum of LOCA)."""
+    found = {row["name"]: row["values"][0].get("value") for row in rows if row["name"] in ("geo:lat", "geo:long")}
+    try:
+        lat, long = float(found["geo:lat"]), float(found["geo:long"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if -90 <= lat <= 90 and -180 <= long <= 180:
+        return {"lat": lat, "long": long}
+    return None
+
+
+def _item(index: LabelIndex, concept: int, lang: str) -> dict:
+    label, label_lang = index.label_of(concept, lang)
+    return {"uri": index.uris[concept], "prefLabel": label, "lang": label_lang, "vocab": index.vocab_of(concept),
+            "hasChildren": bool(index.narrower(concept))}
+
+
+def _collections(store: VocabStore, graph: ox.NamedNode, uri: str, lang: str) -> list[dict]:
+    found = []
+    for quad in store.store.quads_for_pattern(None, ox.NamedNode(SKOS + "member"), ox.NamedNode(uri), graph):
+        labels = {q.object.language or "": q.object.value
+                  for q in store.store.quads_for_pattern(quad.subject, ox.NamedNode(SKOS + "prefLabel"), None, graph)
+                  if isinstance(q.object, ox.Literal)}
+        label, label_lang = _choose(labels, lang)
+        found.append({"uri": quad.subject.value, "prefLabel": label or quad.subject.value, "lang": label_lang})
+    return sorted(found, key=lambda item: item["uri"])
+
+
+def _choose(labels: dict[str, str], lang: str) -> tuple[str | None, str]:
+    wanted = primary_language(lang)
+    for candidate in (wanted, "fr", ""):
+        for tag, text in labels.items():
+            if primary_language(tag) == candidate:
+                return text, tag
+    for tag, text in labels.items():
+        return text, tag
+    return None, ""
+
+
+def _linked(index: LabelIndex, vocab: str | None, uri: str, lang: str) -> dict:
+    """A related resource with its label when the index knows it (preferably in the same vocabulary)."""
+    candidates = index.concepts_of(uri)
+    same = [c for c in candidates if vocab is None or index.vocab_of(c) == vocab] or candidates
+    return _item(index, same[0], lang) if same else {"uri": uri}
+
+
+def _linked_sorted(index: LabelIndex, vocab: str, uris, lang: str) -> list[dict]:
+    """Related resources alphabetically (folded label), those the index does not know last."""
+    def key(item: dict) -> tuple:
+        label = item.get("prefLabel")
+        return (0, fold(label), label, item["uri"]) if label else (1, "", "", item["uri"])
+
+    return sorted((_linked(index, vocab, uri, lang) for uri in set(uris)), key=key)

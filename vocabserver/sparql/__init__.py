@@ -1,0 +1,1 @@
+"""The SPARQL service: refusals (guard), the light evaluator, the worker pool, result serialisation."""

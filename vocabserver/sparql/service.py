@@ -1,0 +1,156 @@
+"""SPARQL queries over the vocabulary store, bounded and safe.
+
+- Network-reaching features are refused before evaluation: SERVICE (queries)
+  and every update (LOAD among them) until editing brings authentication.
+- Default dataset: the default graph is the union of the vocabulary graphs;
+  every vocabulary graph and the catalogue are named graphs.
+- Limits: a row cap and a time limit. Evaluation happens in worker processes
+  (sparql_pool): at the deadline the worker is killed, so even a query that
+  computes for hours before its first row stops using the machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from vocabserver.sparql.guard import GuardLimits, GuardRefused, Scan, scan
+from vocabserver.sparql.light import is_light
+from vocabserver.sparql.pool import EvaluatorPool, ThreadEvaluator, run_query
+from vocabserver.store.embedded import VocabStore
+
+
+class QueryRefused(ValueError):
+    """The query is valid SPARQL but not allowed here (HTTP 400/403)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+class QuerySyntaxError(ValueError):
+    pass
+
+
+class QueryLimitExceeded(RuntimeError):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = 10.0  # seconds
+    max_rows: int = 10_000  # solutions or triples
+    workers: int = 2  # worker processes: queries evaluated at once
+    memory_mb: int = 2048  # address space of one worker process (0: no cap)
+    max_query: int = 65_536  # characters of query text
+    max_depth: int = 128  # nested brackets
+
+    @property
+    def guard(self) -> GuardLimits:
+        return GuardLimits(self.max_query, self.max_depth)
+
+
+@dataclass
+class QueryResult:
+    kind: str  # "select", "ask" or "graph"
+    variables: list[str] = field(default_factory=list)
+    rows: list[list] = field(default_factory=list)  # select: terms (or None) in `variables` order
+    boolean: bool | None = None
+    triples: list[ox.Triple] = field(default_factory=list)
+    seconds: float = 0.0
+    raw_json: bytes | None = None  # select results as SPARQL JSON, as the worker wrote them
+
+    def solutions(self) -> list[list]:
+        """The rows as terms (parsed from the worker's JSON only when a page needs them)."""
+        if self.raw_json is not None and not self.rows:
+            parsed = ox.parse_query_results(self.raw_json, format=ox.QueryResultsFormat.JSON)
+            self.variables = [v.value for v in parsed.variables]
+            self.rows = [[s[i] for i in range(len(self.variables))] for s in parsed]
+        return self.rows
+
+
+UNION = "union"  # the default graph is the union of the graphs workers hold: vocabularies and catalogue
+
+
+# A light query (sparql_light) is short; longer ones go to the workers without being recognised.
+_LIGHT_MAX = 4_000
+
+
+class SparqlService:
+    def __init__(self, store: VocabStore, pool: EvaluatorPool | ThreadEvaluator, limits: Limits | None = None):
+        self.store = store
+        self.pool = pool
+        self.limits = limits or Limits()
+
+    def _live_dataset(self) -> tuple:
+        if self.store.read_only and self.store.union_is_live():
+            return UNION, None  # the common case: no load was in progress when this view was opened
+        # A store may hold a staging graph during a load: name the live graphs.
+        graphs = [g.value for g in self.store.live_graphs()]
+        return graphs, graphs
+
+    def check(self, query: str) -> Scan:
+        """Refuse what must not run (linear work, in the server process); the scan for further inspection."""
+        try:
+            found = scan(query, self.limits.guard)
+        except GuardRefused as exc:
+            raise QueryRefused(str(exc), exc.status) from None
+        if found.service:
+            raise QueryRefused("SERVICE is not allowed: this endpoint does not query other endpoints")
+        return found
+
+    def refuse_update(self) -> None:
+        raise QueryRefused("SPARQL Update is not accepted: this endpoint is read-only (editing, with "
+                           "authentication, will come with the editing interface)", 403)
+
+    def run(self, query: str, default_graphs: list[str] | None = None,
+            named_graphs: list[str] | None = None, checked: Scan | None = None) -> QueryResult:
+        found = checked or self.check(query)
+        default, named = None, None  # None: the dataset of the query's FROM clauses
+        if default_graphs or named_graphs:
+            live = {g.value for g in self.store.live_graphs()}
+            unknown = [g for g in (default_graphs or []) + (named_graphs or []) if g not in live]
+            if unknown:
+                raise QueryRefused(f"unknown graph(s): {', '.join(unknown)}; "
+                                   f"this store holds: {', '.join(sorted(live))}")
+            default, named = list(default_graphs or []), list(named_graphs or [])
+        elif not found.has_from:
+            # Every graph the evaluator holds is live: no list to send, build and check per query.
+            default, named = UNION, None
+        if default == UNION and len(query) <= _LIGHT_MAX and is_light(query):
+            # Bounded work (sparql_light): evaluated here, without a hop to a worker.
+            reply = run_query(self.store.store, (query, *self._live_dataset(), self.limits.max_rows))
+        else:
+            self.pool.refresh(self.store.modified())
+            reply = self.pool.evaluate(query, default, named, self.limits.max_rows, self.limits.timeout)
+        kind = reply[0]
+        if kind == "select":
+            return QueryResult("select", seconds=reply[2], raw_json=reply[1])
+        if kind == "ask":
+            return QueryResult("ask", boolean=reply[1], seconds=reply[2])
+        if kind == "graph":
+            return QueryResult("graph", triples=list(ox.parse(reply[1], format=ox.RdfFormat.N_TRIPLES)),
+                               seconds=reply[2])
+        if kind == "syntax":
+            raise QuerySyntaxError(reply[1])
+        if kind == "cap":
+            cap = self.limits.max_rows
+            raise QueryLimitExceeded(f"more than {cap} results: add a LIMIT (the row cap is {cap})", 400)
+        if kind == "timeout":
+            raise QueryLimitExceeded(f"query exceeded the time limit of {self.limits.timeout:g} s", 503)
+        if kind == "starting":
+            raise QueryLimitExceeded("the SPARQL workers are starting (they load the store): retry in a few "
+                                     "seconds", 503)
+        if kind == "memory":
+            raise QueryLimitExceeded(
+                f"the query exceeded the memory limit ({self.limits.memory_mb} MB for one evaluation): narrow it "
+                "(a LIMIT, fewer variables in a product, no ORDER BY over everything)", 400)
+        if kind == "crash":
+            raise QueryLimitExceeded("the query stopped the evaluator (probably nested or chained too deeply: "
+                                     "simplify it)", 400)
+        if kind == "busy":
+            raise QueryLimitExceeded("all query workers are busy with long queries; try again shortly", 503)
+        raise QueryLimitExceeded(f"the query failed: {reply[1]}", 500)

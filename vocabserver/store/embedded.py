@@ -1,0 +1,344 @@
+"""The vocabulary store: a pyoxigraph store with one named graph per vocabulary.
+
+Writes follow one protocol so that a failed or refused load changes nothing:
+  1. the new content is bulk-loaded into a graph no reader looks at (the
+     vocabulary's own graph when it is new, a staging graph when it replaces);
+  2. it is checked there;
+  3. one SPARQL update makes it live (MOVE from staging) and writes its
+     catalogue entry. Readers list vocabularies from the catalogue, so a graph
+     without an entry (a crash during step 1) is invisible and is cleared at
+     the next writable open.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterable
+
+import pyoxigraph as ox
+
+from vocabserver.store.catalogue import VOID, Catalogue, VocabularyInfo, now_literal
+from vocabserver.rdf.namespaces import SKOS_PREFIXES
+from vocabserver.store.queries import render
+from vocabserver.rdf.formats import RdfFormatInfo
+
+# Beside the store's own files: read-only servers hold a shared lock on the first; writers write the
+# second after each commit so that read-only servers notice it with one stat.
+READERS_FILE = ".vocabserver-readers"
+COMMIT_FILE = ".vocabserver-commit"
+
+VOCAB_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+RESERVED_IDS = {"catalogue", "graph", "dataset", "dumps", "sparql", "api", "rest", "health",
+                "static", "resource", "about", "search", "ns", "well-known", "quality", "login", "logout",
+                "admin", "proposals", "history", "validate"}
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class StoreLocked(StoreError):
+    pass
+
+
+class BaseMismatch(StoreError):
+    pass
+
+
+class UnknownVocabulary(KeyError):
+    def __init__(self, vocab_id: str, known: Iterable[str]):
+        self.vocab_id = vocab_id
+        super().__init__(f"unknown vocabulary {vocab_id!r}; known: {', '.join(sorted(known)) or 'none'}")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def validate_id(vocab_id: str) -> str:
+    if not VOCAB_ID.match(vocab_id or "") or vocab_id in RESERVED_IDS:
+        raise ValueError(
+            f"invalid vocabulary id {vocab_id!r}: use 1-40 lower-case letters, digits, '-' or '_', "
+            f"starting with a letter, and none of {', '.join(sorted(RESERVED_IDS))}")
+    return vocab_id
+
+
+@dataclass
+class Staged:
+    """A checked graph waiting to be made live."""
+    vocab_id: str
+    graph: ox.NamedNode
+    counts: dict[str, int]
+    schemes: list[dict]
+    source: str
+    version: str = ""
+    policy: str = "lenient"
+    properties: dict[str, int] = field(default_factory=dict)  # triples per property
+
+
+class VocabStore:
+    def __init__(self, path: Path | None, base_uri: str | None, read_only: bool = False,
+                 default_base_uri: str = "http://localhost:8080/"):
+        """`base_uri` None means "not configured": use the store's own, or the default for a new store."""
+        self.path = path
+        self.read_only = read_only
+        # One writer per vocabulary at a time; loads of different vocabularies may overlap.
+        self._locks: dict[str, threading.RLock] = {}
+        self._locks_guard = threading.Lock()
+        self._cache: dict[str, VocabularyInfo] | None = None
+        self._cache_modified = ""
+        self._live: dict[ox.NamedNode, str] = {}
+        # Only this process writes (pyoxigraph's lock), so the stamp is read once and updated by commits.
+        self._modified: str | None = None
+        try:
+            if path is None:
+                self.store = ox.Store()
+            elif read_only:
+                # Only for a store no process writes to: pyoxigraph leaves concurrent use undefined.
+                if not (path / "CURRENT").exists():
+                    raise StoreError(f"no store at {path}: load vocabularies first (vocabserver load)")
+                self.store = ox.Store.read_only(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self.store = ox.Store(str(path))
+        except StoreError:
+            raise
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLocked(
+                    f"the store {path} is in use by another process (a running server?): "
+                    "stop it, or run this command against another --data-dir") from None
+            raise StoreError(f"cannot open the store {path}: {exc}") from None
+        self.base_uri = self._choose_base(base_uri, default_base_uri)
+        self.catalogue = Catalogue(self.base_uri)
+        self._readers = None  # the shared lock a read-only server holds while it serves
+        self._commit_seen: int | None = None
+        self._checked_at = 0.0
+        self._union_live: tuple[str, bool] | None = None
+        if path is not None:
+            if read_only:
+                self._readers = _hold_shared(path / READERS_FILE)
+                self._commit_seen = _stamp(path / COMMIT_FILE)
+            else:
+                (path / READERS_FILE).touch(exist_ok=True)
+        if not read_only:
+            self._clear_uncommitted()
+
+    # -- several processes ---------------------------------------------------
+    def readers_present(self) -> bool:
+        """True when read-only servers hold this store (they take a shared lock on a file beside it)."""
+        if self.path is None or self.read_only:
+            return False
+        try:
+            with open(self.path / READERS_FILE, "rb") as lock_file:
+                try:
+                    fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        except OSError:
+            return False
+        return False
+
+    def follow_commits(self, every: float = 1.0) -> bool:
+        """Read-only: reopen the store when a writer has committed since (checked at most every `every` s,
+        one stat). A read-only pyoxigraph store sees the state of when it was opened."""
+        if not self.read_only or self.path is None:
+            return False
+        now = time.monotonic()
+        if now - self._checked_at < every:
+            return False
+        self._checked_at = now
+        stamp = _stamp(self.path / COMMIT_FILE)
+        if stamp == self._commit_seen:
+            return False
+        try:
+            reopened = ox.Store.read_only(str(self.path))
+        except OSError:
+            return False  # the writer is between two files: next time
+        self.store = reopened
+        self._commit_seen = stamp
+        self._modified = None
+        self._cache = None
+        self._union_live = None
+        return True
+
+    def _announce_commit(self) -> None:
+        """Tell read-only servers that the store changed (they compare this file's stamp)."""
+        if self.path is not None:
+            marker = self.path / COMMIT_FILE
+            marker.write_text(self.modified() + "\n", encoding="utf-8")
+
+    def union_is_live(self) -> bool:
+        """Whether every graph of the store is committed, so that the union of all graphs is what readers
+        may see (a read-only view can hold a load's staging graph: then queries name the live graphs)."""
+        modified = self.modified()
+        if self._union_live is None or self._union_live[0] != modified:
+            live = self.live_graphs()
+            self._union_live = (modified, all(g in live for g in self.store.named_graphs()))
+        return self._union_live[1]
+
+    # -- naming -----------------------------------------------------------
+    def graph_iri(self, vocab_id: str) -> ox.NamedNode:
+        return ox.NamedNode(f"{self.base_uri}graph/{vocab_id}")
+
+    def staging_iri(self, vocab_id: str) -> ox.NamedNode:
+        return ox.NamedNode(f"{self.base_uri}graph/{vocab_id}/staging")
+
+    # -- reading ----------------------------------------------------------
+    def _catalogue_quads(self):
+        return self.store.quads_for_pattern(None, None, None, self.catalogue.graph)
+
+    def vocabularies(self) -> dict[str, VocabularyInfo]:
+        """Committed vocabularies, from the catalogue (cached until the store changes)."""
+        modified = self.modified()
+        if self._cache is None or modified != self._cache_modified:
+            self._cache = self.catalogue.read(self._catalogue_quads())
+            self._live = {ox.NamedNode(v.graph): v.id for v in self._cache.values()}
+            self._live[self.catalogue.graph] = "catalogue"
+            self._cache_modified = modified
+        return self._cache
+
+    def live_graphs(self) -> dict[ox.NamedNode, str]:
+        """Committed graphs (vocabularies and catalogue) -> vocabulary id: what readers may see."""
+        self.vocabularies()
+        return self._live
+
+    def modified(self) -> str:
+        """When the store last changed (xsd:dateTime of the last commit): the base of caches and ETags."""
+        if self._modified is None:
+            self._modified = next((q.object.value for q in self.store.quads_for_pattern(
+                self.catalogue.root, ox.NamedNode("http://purl.org/dc/terms/modified"), None,
+                self.catalogue.graph)), "")
+        return self._modified
+
+    def info(self, vocab_id: str) -> VocabularyInfo:
+        vocabularies = self.vocabularies()
+        if vocab_id not in vocabularies:
+            raise UnknownVocabulary(vocab_id, vocabularies)
+        return vocabularies[vocab_id]
+
+    def query(self, sparql: str, **kwargs):
+        return self.store.query(sparql, **kwargs)
+
+    def quads(self, subject=None, predicate=None, obj=None, graph=None):
+        """The quads matching a pattern (None matches anything): the seam's one pattern read, so that callers
+        outside this package never hold pyoxigraph's Store."""
+        return self.store.quads_for_pattern(subject, predicate, obj, graph)
+
+    def export(self, vocab_id: str, fmt: RdfFormatInfo, output: IO[bytes] | None = None) -> bytes | None:
+        info = self.info(vocab_id)
+        kwargs = {"format": fmt.oxigraph, "from_graph": ox.NamedNode(info.graph)}
+        if fmt.oxigraph in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML, ox.RdfFormat.TRIG):
+            kwargs["prefixes"] = SKOS_PREFIXES
+        return self.store.dump(output, **kwargs)
+
+    # -- writing ----------------------------------------------------------
+    def lock(self, vocab_id: str) -> threading.RLock:
+        with self._locks_guard:
+            return self._locks.setdefault(vocab_id, threading.RLock())
+
+    def stage(self, vocab_id: str, *, path: Path | None = None, data: bytes | None = None,
+              fmt: ox.RdfFormat = ox.RdfFormat.TURTLE, base_iri: str | None = None) -> ox.NamedNode:
+        """Bulk-load new content where no reader sees it; returns that graph."""
+        validate_id(vocab_id)
+        with self.lock(vocab_id):
+            target = self.staging_iri(vocab_id) if vocab_id in self.vocabularies() else self.graph_iri(vocab_id)
+            if self.store.contains_named_graph(target):
+                self.store.remove_graph(target)
+            kwargs = {"format": fmt, "base_iri": base_iri or self.base_uri, "to_graph": target}
+            if path is not None:
+                self.store.bulk_load(path=str(path), **kwargs)
+            else:
+                self.store.bulk_load(data, **kwargs)
+            return target
+
+    def discard(self, staged: ox.NamedNode) -> None:
+        self.store.remove_graph(staged)
+
+    def commit_many(self, items: list["Staged"]) -> None:
+        """Make several staged graphs live in one transaction: all of them or none."""
+        if not items:
+            return
+        locks = [self.lock(item.vocab_id) for item in sorted(items, key=lambda i: i.vocab_id)]
+        for lock in locks:
+            lock.acquire()
+        try:
+            modified = now_literal()
+            operations = []
+            for item in items:
+                graph = self.graph_iri(item.vocab_id)
+                entry = self.catalogue.entry(item.vocab_id, graph, item.counts, item.schemes, item.source,
+                                             modified, item.version, item.policy, item.properties)
+                move = "" if item.graph == graph else render("store/move-graph", staging=item.graph, graph=graph)
+                operations.append(render(
+                    "store/commit", move=move, catalogue=self.catalogue.graph, root=self.catalogue.root,
+                    dataset=self.catalogue.dataset(item.vocab_id), entry=_ntriples(entry)))
+            self.store.update(" ;\n".join(operations))
+            self.store.flush()
+            self._modified = None
+            self._announce_commit()
+        finally:
+            for lock in reversed(locks):
+                lock.release()
+
+    def remove(self, vocab_id: str) -> None:
+        with self.lock(vocab_id):
+            self.info(vocab_id)
+            self.store.update(render(
+                "store/remove", graph=self.graph_iri(vocab_id), catalogue=self.catalogue.graph,
+                root=self.catalogue.root, dataset=self.catalogue.dataset(vocab_id), now=now_literal()))
+            self.store.flush()
+            self._modified = None
+            self._announce_commit()
+
+    def close(self) -> None:
+        if hasattr(self, "store"):
+            del self.store
+        if self._readers is not None:
+            self._readers.close()
+            self._readers = None
+
+    # -- consistency --------------------------------------------------------
+    def _choose_base(self, configured: str | None, default: str) -> str:
+        # Looked up in any graph: under another base the catalogue graph has another name too.
+        stored = next((q.object.value for q in self.store.quads_for_pattern(
+            None, ox.NamedNode(VOID + "uriSpace"), None, None)), None)
+        if configured and stored and configured != stored:
+            raise BaseMismatch(
+                f"the store {self.path} was loaded with base URI {stored!r}, not {configured!r}: "
+                f"its minted URIs would not resolve. Set VOCABSERVER_BASE_URI (or --base-uri) to {stored!r}, "
+                "or load into a new --data-dir.")
+        return configured or stored or default
+
+    def _clear_uncommitted(self) -> None:
+        live = {ox.NamedNode(v.graph) for v in self.vocabularies().values()} | {self.catalogue.graph}
+        prefix = self.base_uri + "graph/"
+        for graph in list(self.store.named_graphs()):
+            if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix) and graph not in live:
+                self.store.remove_graph(graph)
+
+
+def _hold_shared(path: Path):
+    """Open and share-lock `path` (kept open while serving); None where the folder allows neither."""
+    try:
+        lock_file = open(path, "rb") if path.exists() else open(path, "ab+")
+        fcntl.flock(lock_file, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return lock_file
+    except OSError:
+        return None
+
+
+def _stamp(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _ntriples(triples: list[ox.Triple]) -> str:
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
