@@ -12,7 +12,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, XML, N3, JSONLD, RDFXML, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from .conftest import Server
+from .conftest import Server, cli
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DENO = "<http://data.culture.fr/thesaurus/resource/ark:/67717/T505>"
@@ -125,7 +125,15 @@ def test_service_and_updates_are_refused(server):
                         ("INSERT DATA { <a:b> <a:c> <a:d> }", "application/sparql-update")):
         headers = {"Content-Type": ctype} if ctype else {}
         refused = requests.post(server.url + "/sparql", data=data, headers=headers, timeout=30)
-        assert refused.status_code == 403 and "read-only" in refused.text
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
+    # With a token (created by the CLI while the server runs: tokens live beside the store, not in it),
+    # LOAD is still refused: the server never reaches the network.
+    created = cli("token", "create", "--name", "sparql-test", "--role", "admin", data_dir=server.data_dir)
+    token = created.stdout.strip().splitlines()[-1]
+    refused = requests.post(server.url + "/sparql", data={"update": "LOAD <http://example.org/x>"},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert refused.status_code == 400 and "LOAD is not allowed" in refused.text
+    assert server.get("/sparql", params={"update": "CLEAR ALL"}).status_code == 405
 
 
 def test_protocol_errors(server):

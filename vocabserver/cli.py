@@ -173,6 +173,9 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
     for r in results:
         if r.status == "unchanged":
             click.echo(f"unchanged {r.vocabulary}: same file as loaded (use --reload to load it again)")
+        elif r.status == "edited":
+            click.echo(f"kept {r.vocabulary}: edited since it was loaded (`vocabserver history {r.vocabulary}`); "
+                       "--reload replaces it with the bundled file")
             continue
         click.echo(f"{r.status} {r.vocabulary}: {r.counts.get('concepts', 0)} concepts, {r.counts.get('triples', 0)} "
                    f"triples, {len(r.report.errors)} errors, {len(r.report.warnings)} warnings "
@@ -378,6 +381,9 @@ def _check_port(host: str, port: int) -> None:
             reason = "the port is in use (another server?)" if exc.errno == errno.EADDRINUSE else exc.strerror
             raise Failure(f"cannot listen on {host}:{port}: {reason}", EXIT_STORE) from None
 
+
+# The change log's commands (history, revert) live beside, registered on `main` when this module loads.
+from vocabserver import cli_changes  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

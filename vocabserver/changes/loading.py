@@ -46,7 +46,7 @@ class LoadRefused(Exception):
 class LoadResult:
     vocabulary: str
     source: str
-    status: str  # "loaded" (new), "replaced", or "unchanged" (same bytes as the loaded version: skipped)
+    status: str  # "loaded" (new), "replaced", "unchanged" (same bytes as loaded) or "edited" (kept): skipped
     report: CheckReport
     counts: dict[str, int]
     seconds: float
@@ -113,6 +113,11 @@ def load_bundled(store: VocabStore, ids: list[str] | None = None, force: bool = 
     unchanged = [] if reload else [
         LoadResult(v, current[v].source, "unchanged", CheckReport(v), current[v].counts, 0.0)
         for v in versions if v in current and current[v].version == versions[v]]
+    # A vocabulary edited since its load (its version names its last change) keeps the curators' work:
+    # only --reload replaces it with the bundled file.
+    unchanged += [] if reload else [
+        LoadResult(v, current[v].source, "edited", CheckReport(v), current[v].counts, 0.0)
+        for v in versions if v in current and current[v].version.startswith("change:")]
     skip = {r.vocabulary for r in unchanged}
     todo = sorted(((v, files[v]) for v in versions if v not in skip), key=lambda i: -i[1].stat().st_size)
     verified: dict[str, tuple[float, CheckReport, Staged]] = {}

@@ -24,6 +24,7 @@ swapped in (`LabelIndexHolder`), so readers never see it half built.
 from __future__ import annotations
 
 import bisect
+import copy
 import gc
 import os
 import pickle
@@ -57,7 +58,9 @@ _WORD_CLASS = 4  # entries that start inside a label rank after every label-star
 _EXACT = -(1 << 40)  # added to the rank of exact matches
 _CACHED_RANGE = 20_000  # ranges larger than this (one- or two-letter prefixes) keep their best entries cached
 _MASK_BUDGET = 64 << 20  # bytes of label bit sets kept for the commonest words (see _cached_mask)
-FORMAT_VERSION = 4
+REBUILD_AFTER_PATCHES = 200  # patched changes after which the holder rebuilds in the background
+_SPACING = 64  # label order values are spaced, so that a label added by a change fits between two
+FORMAT_VERSION = 5
 
 
 class QueryError(ValueError):
@@ -106,6 +109,11 @@ class LabelIndex:
     label_kind: np.ndarray  # int8
     label_concept: np.ndarray  # int32
     parts: dict[str, _Part] = field(default_factory=dict)  # vocabulary id or "*" -> entries
+    # Ranks are klass * rank_scale + order (see _build_parts); fixed at build, so a patch (index/patch.py)
+    # can add labels without renumbering the others.
+    rank_scale: int = 1
+    length_start: list[int] = field(default_factory=list)  # folded length -> first order value of that length
+    label_dead: np.ndarray | None = None  # bool: labels a change removed (their entries stay, never shown)
     built_in: float = 0.0
     loaded_from: str = "store"  # or "file": read back from where it was saved
     _by_uri: dict[str, list[int]] | None = None
@@ -125,6 +133,9 @@ class LabelIndex:
         self._guide = self.guide.tolist()
         self._deprecated = self.deprecated.tolist()
         self._kind = [KIND_NAMES[k] for k in self.label_kind.tolist()]
+        if self.label_dead is None:
+            self.label_dead = np.zeros(len(self.label_text), dtype=bool)
+        self._dead = self.label_dead.tolist()
 
     # -- building ---------------------------------------------------------
     @classmethod
@@ -236,7 +247,14 @@ class LabelIndex:
         order = sorted(range(count), key=lambda i: (len(self.label_folded[i]), self.label_folded[i],
                                                     self.label_text[i]))
         label_order = np.empty(count, dtype=np.int64)
-        label_order[np.array(order, dtype=np.int64)] = np.arange(count, dtype=np.int64)
+        label_order[np.array(order, dtype=np.int64)] = np.arange(count, dtype=np.int64) * _SPACING
+        self.rank_scale = max(count, 1) * _SPACING
+        starts: list[int] = []
+        for position, label in enumerate(order):
+            length = len(self.label_folded[label])
+            while len(starts) <= length:
+                starts.append(position * _SPACING)
+        self.length_start = starts
         kinds = self.label_kind.astype(np.int64)
         entries_by_vocab: dict[int, list[tuple[str, int, bool]]] = {}
         label_vocab = self.concept_vocab[self.label_concept] if count else np.zeros(0, dtype=np.int16)
@@ -249,17 +267,17 @@ class LabelIndex:
                 position = folded.find(" ", position + 1)
         everything = []
         for vocab, bucket in entries_by_vocab.items():
-            self.parts[self.vocab_ids[vocab]] = self._part(bucket, kinds, label_order, count)
+            self.parts[self.vocab_ids[vocab]] = self._part(bucket, kinds, label_order, self.rank_scale)
             everything.extend(bucket)
-        self.parts["*"] = self._part(everything, kinds, label_order, count)
+        self.parts["*"] = self._part(everything, kinds, label_order, self.rank_scale)
 
     @staticmethod
-    def _part(entries, kinds, label_order, count) -> _Part:
+    def _part(entries, kinds, label_order, scale) -> _Part:
         entries.sort(key=lambda e: e[0])
         labels = np.fromiter((e[1] for e in entries), dtype=np.int32, count=len(entries))
         start = np.fromiter((e[2] for e in entries), dtype=bool, count=len(entries))
         klass = kinds[labels] + np.where(start, 0, _WORD_CLASS)
-        rank = klass * max(count, 1) + label_order[labels]
+        rank = klass * scale + label_order[labels]
         return _Part([e[0] for e in entries], labels, start, rank)
 
     # -- persistence --------------------------------------------------------
@@ -277,7 +295,7 @@ class LabelIndex:
         try:
             with open(path, "rb") as stream:
                 version, state = pickle.load(stream)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
             return None
         if version != FORMAT_VERSION or state.get("stamp") != stamp:
             return None
@@ -330,7 +348,8 @@ class LabelIndex:
         memo = self._tops  # computed once per vocabulary, beside its top concepts
         key = ("languages", vocab_id)
         if key not in memo:
-            in_vocab = self.concept_vocab[self.label_concept] == self.vocab_ids.index(vocab_id)
+            in_vocab = ((self.concept_vocab[self.label_concept] == self.vocab_ids.index(vocab_id))
+                        & ~self.label_dead)
             memo[key] = sorted({primary_language(self.label_lang[i]) for i in np.nonzero(in_vocab)[0].tolist()} - {""})
         return memo[key]
 
@@ -521,7 +540,7 @@ class LabelIndex:
         hits = self._phrase_hits(part, phrase, want, language, allowed, deprecated)
         if len(tokens) == 1:
             return hits
-        word_floor = _WORD_CLASS * max(len(self.label_text), 1)
+        word_floor = _WORD_CLASS * self.rank_scale
         if len(hits) >= want and hits[want - 1].rank < word_floor:
             return hits  # matches of the whole phrase at the start of labels outrank any other
         return self._word_hits(part, tokens, phrase, want, hits, language, allowed, deprecated)
@@ -605,9 +624,9 @@ class LabelIndex:
         positions, labels = self._word_matches(part, tokens)
         if not len(positions):
             return hits
-        count = max(len(self.label_text), 1)
+        scale = self.rank_scale
         # Rank as a word match; labels that start with the phrase are already among `hits`, better ranked.
-        ranks = (self.label_kind[labels].astype(np.int64) + _WORD_CLASS) * count + part.rank[positions] % count
+        ranks = (self.label_kind[labels].astype(np.int64) + _WORD_CLASS) * scale + part.rank[positions] % scale
         need = min(len(ranks), max(want * 4 + 16, 64))
         while True:
             if need < len(ranks):
@@ -628,7 +647,7 @@ class LabelIndex:
 
     def _passes(self, label: int, concept: int, language, allowed, deprecated) -> bool:
         """The filters of a query, on one label of one concept (labels without a language always pass)."""
-        return ((language is None or self.label_lang[label] in (language, ""))
+        return (not self._dead[label] and (language is None or self.label_lang[label] in (language, ""))
                 and (allowed is None or concept in allowed)
                 and (deprecated or not self._deprecated[concept]))
 
@@ -659,7 +678,7 @@ class LabelIndex:
 
     def _filter_mask(self, labels: np.ndarray, language, allowed, deprecated) -> np.ndarray:
         concepts = self.label_concept[labels]
-        mask = np.ones(len(labels), dtype=bool)
+        mask = ~self.label_dead[labels]
         if not deprecated:
             mask &= ~self.deprecated[concepts]
         if language is not None and len(labels):
@@ -757,7 +776,8 @@ class LabelIndex:
             positions = lo + np.nonzero(part.entry_start[lo:hi])[0]
             found = part.entry_label[positions]
             kinds = self.label_kind[found]
-            keep = ((kinds == PREF) | (kinds == ALT)) & ~self.deprecated[self.label_concept[found]]
+            keep = (((kinds == PREF) | (kinds == ALT)) & ~self.deprecated[self.label_concept[found]]
+                    & ~self.label_dead[found])
             chosen.extend(found[keep].tolist())
         if lang is not None:
             language = primary_language(lang)
@@ -797,10 +817,67 @@ class LabelIndexHolder:
         self.cache_path = cache_path
         self._index: LabelIndex | None = None
         self._lock = threading.Lock()
+        self._patches = 0  # changes patched in since the last full build
+        self._rebuilding = False
 
     @property
     def ready(self) -> bool:
         return self._index is not None and self._index.stamp == self.store.modified()
+
+    def prepare(self, stamp: str, parts: list):
+        """Before a change commits: the index of the state after it (index/patch.py: each part is (vocabulary,
+        touched URIs, would-be view)), and the function that installs it — called by the write path once the
+        change is committed and before the new state's stamp is visible, so no reader pairs the new stamp with
+        the old index. None when the current index is not of the state the change applies to, or when only a
+        rebuild will do (then the next read rebuilds)."""
+        from vocabserver.index.patch import patched  # imports this module
+
+        index = self._index
+        if index is None or index.stamp != self.store.modified():
+            return None
+        new = copy.copy(index)  # a graph that is no vocabulary: the same labels, the new state's stamp
+        new.stamp = stamp
+        for vocab_id, uris, view in parts:
+            new = patched(new, stamp, vocab_id, uris, view)
+            if new is None:
+                return None
+
+        def install() -> None:
+            gc.freeze()  # as _install: the collector leaves the index's objects alone
+            with self._lock:
+                self._index = new
+                self._patches += 1
+            if self._patches >= REBUILD_AFTER_PATCHES:
+                self._rebuild_soon()
+        return install
+
+    def _rebuild_soon(self) -> None:
+        """After many patches, rebuild in the background (exact ranking again, no dead entries); the patched
+        index answers meanwhile."""
+        if self._rebuilding:
+            return
+        self._rebuilding = True
+
+        def run() -> None:
+            try:
+                stamp = self.store.modified()
+                index = LabelIndex.build(self.store)
+                with self._lock:
+                    if self.store.modified() == stamp == index.stamp:
+                        self._install(index)
+                        self._patches = 0
+                self._save(index)
+            finally:
+                self._rebuilding = False
+        threading.Thread(target=run, name="label-index-rebuild", daemon=True).start()
+
+    def _save(self, index: LabelIndex) -> None:
+        if self.cache_path is not None:
+            try:
+                self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+                index.save(self.cache_path)
+            except OSError:
+                pass  # a read-only deployment builds in memory each start
 
     def open_saved(self) -> bool:
         """Read the saved index of the store's current state, if there is one (0.2 s at bundled size)."""
@@ -832,11 +909,7 @@ class LabelIndexHolder:
                     index = LabelIndex.open(self.cache_path, stamp)
                 if index is None:
                     index = LabelIndex.build(self.store)
-                    if self.cache_path is not None:
-                        try:
-                            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-                            index.save(self.cache_path)
-                        except OSError:
-                            pass  # a read-only deployment builds in memory each start
+                    self._save(index)
                 self._install(index)
+                self._patches = 0
             return index

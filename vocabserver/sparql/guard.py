@@ -2,7 +2,8 @@
 
 One pass over the text (each character looked at a bounded number of times,
 whatever the input: no backtracking regex over untrusted text) gives:
-- the query's *skeleton*: the text with strings, IRIs and comments blanked, so
+- the query's *skeleton*: the text with strings, IRIs and comments blanked (as many spaces: every keyword
+  is at the same position in the skeleton and in the text), so
   that keywords (SERVICE, FROM, the query form) are found only where they are
   operators, not inside a literal or an IRI;
 - its bracket nesting depth, capped, because pyoxigraph's parser and evaluator
@@ -110,22 +111,23 @@ def scan(text: str, limits: GuardLimits) -> Scan:
             end = text.find("\n", at)
             end = len(text) if end < 0 else end
             parts.append(text[position:at])
-            parts.append(" ")
+            parts.append(" " * (end - at))
             position = end
         elif char == "<":
             body = _IRI_BODY.match(text, at + 1)
             end = body.end()
             if end < len(text) and text[end] == ">":
                 parts.append(text[position:at])
-                parts.append(" ")
+                parts.append(" " * (end + 1 - at))
                 position = end + 1
             else:  # the less-than operator
                 parts.append(text[position:at + 1])
                 position = at + 1
         else:  # a string
             parts.append(text[position:at])
-            parts.append(" ")
-            position = _string_end(text, at)
+            end = _string_end(text, at)
+            parts.append(" " * (end - at))
+            position = end
     skeleton = "".join(parts)
     form, service, has_from = None, False, False
     for keyword in _KEYWORDS.finditer(skeleton):

@@ -388,9 +388,8 @@ def snapshot_factory(store, folder: Path | None = None):
         path = folder / f"snapshot-{abs(hash(generation)):x}.nq"
         import pyoxigraph as ox
 
-        graphs = [ox.NamedNode(v.graph) for v in store.vocabularies().values()] + [store.catalogue.graph]
         with path.open("wb") as out:
-            for graph in graphs:
+            for graph in store.readable_graphs():
                 ox.serialize((q for q in store.store.quads_for_pattern(None, None, None, graph)), out,
                              format=ox.RdfFormat.N_QUADS)
         return Source("snapshot", str(path), generation)
@@ -440,7 +439,7 @@ class ThreadEvaluator:
     def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float):
         if default_graphs == "union" and not (self._store.read_only and self._store.union_is_live()):
             # The writable store may hold staging graphs: list the live ones instead of the union.
-            named_graphs = [g.value for g in self._store.live_graphs()]
+            named_graphs = [g.value for g in self._store.readable_graphs()]
             default_graphs = named_graphs
         if not self._slots.acquire(timeout=min(timeout, 1.0)):
             return ("busy",)

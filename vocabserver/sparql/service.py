@@ -89,7 +89,7 @@ class SparqlService:
         if self.store.read_only and self.store.union_is_live():
             return UNION, None  # the common case: no load was in progress when this view was opened
         # A store may hold a staging graph during a load: name the live graphs.
-        graphs = [g.value for g in self.store.live_graphs()]
+        graphs = [g.value for g in self.store.readable_graphs()]
         return graphs, graphs
 
     def check(self, query: str) -> Scan:
@@ -111,7 +111,7 @@ class SparqlService:
         found = checked or self.check(query)
         default, named = None, None  # None: the dataset of the query's FROM clauses
         if default_graphs or named_graphs:
-            live = {g.value for g in self.store.live_graphs()}
+            live = {g.value for g in self.store.readable_graphs()}
             unknown = [g for g in (default_graphs or []) + (named_graphs or []) if g not in live]
             if unknown:
                 raise QueryRefused(f"unknown graph(s): {', '.join(unknown)}; "

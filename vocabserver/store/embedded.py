@@ -35,7 +35,7 @@ COMMIT_FILE = ".vocabserver-commit"
 VOCAB_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 RESERVED_IDS = {"catalogue", "graph", "dataset", "dumps", "sparql", "api", "rest", "health",
                 "static", "resource", "about", "search", "ns", "well-known", "quality", "login", "logout",
-                "admin", "proposals", "history", "validate"}
+                "admin", "proposals", "history", "validate", "store", "changes"}
 
 
 class StoreError(RuntimeError):
@@ -178,8 +178,8 @@ class VocabStore:
         may see (a read-only view can hold a load's staging graph: then queries name the live graphs)."""
         modified = self.modified()
         if self._union_live is None or self._union_live[0] != modified:
-            live = self.live_graphs()
-            self._union_live = (modified, all(g in live for g in self.store.named_graphs()))
+            readable = set(self.readable_graphs())
+            self._union_live = (modified, all(g in readable for g in self.store.named_graphs()))
         return self._union_live[1]
 
     # -- naming -----------------------------------------------------------
@@ -188,6 +188,19 @@ class VocabStore:
 
     def staging_iri(self, vocab_id: str) -> ox.NamedNode:
         return ox.NamedNode(f"{self.base_uri}graph/{vocab_id}/staging")
+
+    @property
+    def history_graph(self) -> ox.NamedNode:
+        """The graph of the change log (changes/history.py): beside the vocabularies, queryable, kept."""
+        return ox.NamedNode(f"{self.base_uri}graph/history")
+
+    def readable_graphs(self) -> list[ox.NamedNode]:
+        """What SPARQL reads: the live vocabularies, the catalogue, the change log and the other graphs
+        written through SPARQL Update or the Graph Store Protocol."""
+        graphs = list(self.live_graphs())
+        if self.has_graph(self.history_graph):
+            graphs.append(self.history_graph)
+        return graphs + self.other_graphs()
 
     # -- reading ----------------------------------------------------------
     def _catalogue_quads(self):
@@ -224,6 +237,24 @@ class VocabStore:
 
     def query(self, sparql: str, **kwargs):
         return self.store.query(sparql, **kwargs)
+
+    def other_graphs(self) -> list[ox.NamedNode]:
+        """Named graphs that are neither vocabularies nor the server's own (written by SPARQL Update or the
+        Graph Store Protocol), nor a load in progress."""
+        live, own = self.live_graphs(), {self.catalogue.graph, self.history_graph}
+        prefix = self.base_uri + "graph/"
+        return [g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode) and g not in live
+                and g not in own and not (g.value.startswith(prefix) and g.value.endswith("/staging"))]
+
+    def dump_graph(self, graph: ox.NamedNode) -> bytes:
+        """One graph as N-Triples (pyoxigraph writes each term one way: equal triples give equal lines)."""
+        return self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+
+    def has_graph(self, graph: ox.NamedNode) -> bool:
+        return self.store.contains_named_graph(graph)
+
+    def contains(self, quad: ox.Quad) -> bool:
+        return quad in self.store
 
     def quads(self, subject=None, predicate=None, obj=None, graph=None):
         """The quads matching a pattern (None matches anything): the seam's one pattern read, so that callers
@@ -286,6 +317,50 @@ class VocabStore:
             for lock in reversed(locks):
                 lock.release()
 
+    def apply_update(self, update: str, vocabularies: list[str] = (), stamp: str | None = None,
+                     on_commit=None) -> None:
+        """Run one SPARQL update (several operations joined by ';') as one transaction, and announce it to
+        read-only servers: the write path's commit (changes/writer.py builds the update).
+
+        No flush: the transaction is in RocksDB's write-ahead log when `update` returns, so a killed process
+        finds it again at the next open (bulk loads bypass the log: they flush). `stamp` is the commit stamp
+        the update writes; `on_commit` runs after the commit and before that stamp is visible to readers
+        (the label index installs the index of the new state there), so caches keyed by the stamp never hold
+        an answer of the old state under the new stamp. When the update rewrote some vocabularies' catalogue
+        entries, only those are read again (the whole catalogue takes 25 ms)."""
+        if self.read_only:
+            raise StoreError("this store is open read-only: writes go to the process that holds it")
+        self.store.update(update)
+        if on_commit is not None:
+            on_commit()
+        cached = self._cache
+        self._modified = stamp  # None: read again from the store
+        modified = self.modified()
+        if cached is not None:
+            refreshed = dict(cached)
+            for vocabulary in vocabularies:
+                fresh = self.catalogue.read(self.entry_quads(vocabulary, with_root=True))
+                if vocabulary not in fresh:
+                    refreshed = None
+                    break
+                refreshed[vocabulary] = fresh[vocabulary]
+            self._cache = refreshed
+            self._cache_modified = modified
+        self._announce_commit()
+
+    def entry_quads(self, vocab_id: str, with_root: bool = False) -> list[ox.Quad]:
+        """The catalogue's description of one vocabulary (its dataset and partitions), and the root's commit
+        stamp: what a change of that vocabulary rewrites."""
+        graph, dataset = self.catalogue.graph, self.catalogue.dataset(vocab_id)
+        found = list(self.store.quads_for_pattern(dataset, None, None, graph))
+        prefix = dataset.value + "#"
+        for part in {q.object for q in found if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(prefix)}:
+            found.extend(self.store.quads_for_pattern(part, None, None, graph))
+        root = self.store.quads_for_pattern(self.catalogue.root, None, None, graph)
+        dct_modified = "http://purl.org/dc/terms/modified"
+        found.extend(q for q in root if with_root or q.predicate.value == dct_modified)
+        return found
+
     def remove(self, vocab_id: str) -> None:
         with self.lock(vocab_id):
             self.info(vocab_id)
@@ -316,7 +391,8 @@ class VocabStore:
         return configured or stored or default
 
     def _clear_uncommitted(self) -> None:
-        live = {ox.NamedNode(v.graph) for v in self.vocabularies().values()} | {self.catalogue.graph}
+        live = {ox.NamedNode(v.graph) for v in self.vocabularies().values()} | {self.catalogue.graph,
+                                                                                self.history_graph}
         prefix = self.base_uri + "graph/"
         for graph in list(self.store.named_graphs()):
             if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix) and graph not in live:

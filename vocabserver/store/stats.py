@@ -9,7 +9,7 @@ from vocabserver.store.queries import query
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
-_SCHEME_PROPS = {
+SCHEME_PROPS = {
     "titles": (DCT + "title", SKOS + "prefLabel", "http://purl.org/dc/elements/1.1/title"),
     "descriptions": (DCT + "description", "http://purl.org/dc/elements/1.1/description"),
     "notations": (SKOS + "notation",),
@@ -38,19 +38,19 @@ def graph_schemes(store: ox.Store, graph: ox.NamedNode) -> list[dict]:
         if any(s["uri"] == uri for s in schemes):
             continue
         entry: dict = {"uri": uri, "license": None}
-        for key, props in _SCHEME_PROPS.items():
+        for key, props in SCHEME_PROPS.items():
             values = []
             for prop in props:
                 values.extend(q.object for q in store.quads_for_pattern(uri, ox.NamedNode(prop), None, graph))
             if key == "license":
                 entry["license"] = values[0] if values else None
             else:
-                entry[key] = values if key != "titles" else _one_per_language(values)
+                entry[key] = values if key != "titles" else one_per_language(values)
         schemes.append(entry)
     return schemes
 
 
-def _one_per_language(literals: list) -> list:
+def one_per_language(literals: list) -> list:
     seen, kept = set(), []
     for lit in literals:
         lang = getattr(lit, "language", None)

@@ -13,7 +13,7 @@ from vocabserver.index.label_index import QueryError
 from vocabserver.changes.quality import quality_report
 from vocabserver.web import params
 from vocabserver.web.caching import AnswerCache, cacheable, not_modified
-from vocabserver.web.context import labels, store
+from vocabserver.web.context import core, labels, store
 from vocabserver.web.openapi import openapi_document
 from vocabserver.web.representations import html_page
 
@@ -213,6 +213,8 @@ def concept():
                               narrower_limit=params.integer("narrower_limit", 1000, 0, 100_000))
     if details is None:
         raise NotFound(f"no concept {uri}")
+    # The version a write about this concept sends back (`versions` of POST /api/v1/changes): 412 if stale.
+    details["version"] = core().writer.concept_version(uri, store().graph_iri(details["vocab"]))
     return json_response(details, _variant())
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from flask import current_app
 
+from vocabserver.core import Core
 from vocabserver.index.label_index import LabelIndex
 from vocabserver.store.embedded import VocabStore
+
+
+def core() -> Core:
+    return current_app.extensions["vocabserver.core"]
 
 
 def store() -> VocabStore:

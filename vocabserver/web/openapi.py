@@ -71,6 +71,57 @@ HIT = {"type": "object", "required": ["uri", "id", "vocab", "prefLabel", "lang"]
 }}
 
 
+CHANGE = {"type": "object", "required": ["id", "time", "actor", "kind"], "properties": {
+    "id": {"type": "integer"}, "uri": _STRING, "time": _STRING, "actor": _STRING, "comment": _STRING,
+    "kind": {"enum": ["edit", "sparql-update", "graph-store", "revert", "load"]}, "vocabulary": _STRING,
+    "graph": _STRING, "reverts": {"type": "integer"}, "subjects": {"type": "array", "items": _STRING},
+    "added": {"description": "Triples added: a count, or N-Triples lines (with triples=true; one change)."},
+    "removed": {"description": "Triples removed: a count, or N-Triples lines."}}}
+
+
+def _error_response(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _write(summary: str, description: str, parameters: list, body: str | None) -> dict:
+    operation = {"summary": summary, "description": description, "tags": ["changes"], "parameters": parameters,
+                 "security": [{"token": []}], "responses": {
+                     "201": {"description": "Committed: the change recorded.",
+                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Change"}}}},
+                     "200": {"description": "Nothing to change (the store already holds that state)."},
+                     "400": _error_response("Not a valid changeset; the message says what is wrong."),
+                     "401": _error_response("No valid token (WWW-Authenticate: Bearer)."),
+                     "403": _error_response("The token's role may not change this vocabulary."),
+                     "404": _error_response("No such change."),
+                     "409": _error_response("A later change touched the same triples (revert it first)."),
+                     "412": _error_response("Changed since the version sent (If-Match or versions): nothing written."),
+                     "422": _error_response("Refused by the vocabulary's policy: each rule and the resources named.")}}
+    if body:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{body}"}}}}
+    return {"post": operation}
+
+
+def _change_paths() -> dict:
+    number = _param("number", "The change's number.", {"type": "integer", "minimum": 1}, where="path", example=1)
+    return {
+        "/api/v1/changes": {
+            **_get("Change log", "Changes, newest first, paged; of one vocabulary and/or about one concept.",
+                   [_param("vocab", "A vocabulary id.", example="deno"),
+                    _param("concept", "Changes about this resource.", {"type": "string", "format": "iri"}),
+                    _param("triples", "Include each change's triples.", {"type": "boolean", "default": False}),
+                    _limit(50, 500), OFFSET], "Changes", "changes"),
+            **_write("Write a changeset", "Triples removed and added in one vocabulary, validated with its policy "
+                     "on the would-be state, committed in one transaction with its history record. If-Match: the "
+                     "vocabulary's version.", [], "ChangeSet")},
+        "/api/v1/changes/{number}": _get("One change", "With its triples (N-Triples lines).", [number], "Change",
+                                         "changes"),
+        "/api/v1/changes/{number}/revert": _write(
+            "Revert a change", "Its inverse applied as a new change; 409 when a later change touched the same "
+            "triples.", [number], None),
+    }
+
+
 @lru_cache(maxsize=4)
 def openapi_document(base_uri: str) -> dict:
     search_params = [Q, VOCAB, FIELD, LANG, LABEL_LANG, UNDER, DEPRECATED]
@@ -128,6 +179,7 @@ def openapi_document(base_uri: str) -> dict:
             [VOCAB_PATH, _param("letter", "A letter, 0-9 or #.", where="path", example="B"), LANG,
              _limit(100, 1000), OFFSET], "IndexPage", "index"),
     }
+    paths.update(_change_paths())
     page = {"type": "object", "properties": {"total": {"type": "integer"}, "offset": {"type": "integer"},
                                              "limit": {"type": "integer"}, "results": {"type": "array", "items": HIT}}}
     schemas = {
@@ -146,6 +198,8 @@ def openapi_document(base_uri: str) -> dict:
                                                     "preferred": {"type": ["string", "null"]}, "matches": {"type": "array", "items": HIT}}},
         "Concept": {"type": "object", "properties": {
             "uri": _STRING, "vocab": _STRING, "label": _STRING, "prefLabel": {"type": "object"}, "altLabel": {"type": "object"},
+            "version": {"type": "string", "description": "Digest of the concept's description: send it back in "
+                        "`versions` when writing a change about it (412 when it changed since)."},
             "notation": {"type": "array", "items": _STRING}, "notes": {"type": "object"},
             "broader": {"type": "array", "items": _LINK}, "narrower": {"type": "array", "items": _LINK},
             "narrowerTotal": {"type": "integer"}, "related": {"type": "array", "items": _LINK}, "mappings": {"type": "object"},
@@ -169,21 +223,35 @@ def openapi_document(base_uri: str) -> dict:
                 "findings": {"type": "array", "items": {"type": "object", "properties": {
                     "message": _STRING, "resources": {"type": "array", "items": _STRING}}}}}}}}},
         "Letters": {"type": "object", "properties": {"letters": {"type": "array", "items": _STRING}}},
+        "Change": CHANGE,
+        "Changes": {"type": "object", "properties": {"total": {"type": "integer"}, "offset": {"type": "integer"},
+                                                     "limit": {"type": "integer"},
+                                                     "changes": {"type": "array", "items": CHANGE}}},
+        "ChangeSet": {"type": "object", "required": ["vocab"], "properties": {
+            "vocab": _STRING, "comment": _STRING,
+            "removed": {"type": "array", "items": _STRING, "description": "N-Triples lines to remove."},
+            "added": {"type": "array", "items": _STRING, "description": "N-Triples lines to add."},
+            "versions": {"type": "object", "additionalProperties": _STRING,
+                         "description": "Concept URI -> the version you read (412 when it changed since)."}}},
         "IndexPage": {"type": "object", "properties": {"letter": _STRING, "total": {"type": "integer"},
                                                        "entries": {"type": "array", "items": HIT}}},
     }
     return {
         "openapi": "3.1.0",
         "info": {"title": "vocabserver API", "version": "1",
-                 "description": "Lookup and browsing of the Joconde vocabularies (Musées de France). Read-only, "
-                                "CORS open, JSON errors with a message. The Skosmos REST v1 API is also served "
-                                "under /rest/v1 for existing clients.",
+                 "description": "Lookup and browsing of the Joconde vocabularies (Musées de France), and their "
+                                "change log. Reading is open (CORS), writing needs a bearer token; JSON errors "
+                                "with a message. The Skosmos REST v1 API is also served under /rest/v1 for existing "
+                                "clients; SPARQL 1.1 (query, update) at /sparql, the Graph Store Protocol at /store.",
                  "license": {"name": "MIT (code); data under Licence Ouverte 2.0", "identifier": "MIT"}},
         "servers": [{"url": base_uri.rstrip("/")}],
         "tags": [{"name": "lookup", "description": "Autocompletion, search and validation"},
+                 {"name": "changes", "description": "The change log; writing and reverting (with a token)"},
                  {"name": "concepts", "description": "Concepts and hierarchy"},
                  {"name": "index", "description": "Alphabetical index"},
                  {"name": "vocabularies", "description": "Vocabularies and fields"}],
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": {"token": {
+            "type": "http", "scheme": "bearer",
+            "description": "An API token (vocabserver token create --name NAME --role admin)."}}},
     }

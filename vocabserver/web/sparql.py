@@ -7,11 +7,16 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+import orjson
+
+from vocabserver.changes.changeset import WriteError
 from vocabserver.resources import shipped
+from vocabserver.sparql.update import UpdateRefused, run_update
 from vocabserver.sparql.service import QueryLimitExceeded, QueryRefused, QuerySyntaxError, SparqlService
 from vocabserver.sparql.results import RESULT_FORMATS, serialize_solutions
 from vocabserver.web.caching import cacheable, not_modified
-from vocabserver.web.context import store
+from vocabserver.web.auth import may_write, principal
+from vocabserver.web.context import core, store
 from vocabserver.web.negotiation import Offer, negotiate
 from vocabserver.web.representations import HTML, RDF_OFFERS, html_page, rdf_bytes
 
@@ -24,14 +29,23 @@ def service() -> SparqlService:
     return current_app.extensions["vocabserver.sparql"]
 
 
+class _Update(Exception):
+    """A request that is an update, not a query (answered by `_update`)."""
+
+    def __init__(self, text: str, using: list[str], using_named: list[str]):
+        self.text, self.using, self.using_named = text, using, using_named
+
+
 def _protocol_request() -> tuple[str | None, list[str], list[str]]:
-    """The query and dataset of a SPARQL Protocol request (GET, POST form, POST direct)."""
+    """The query and dataset of a SPARQL Protocol request (GET, POST form, POST direct); raises _Update for
+    an update (POST form update=, or application/sparql-update)."""
     default_graphs = request.args.getlist("default-graph-uri")
     named_graphs = request.args.getlist("named-graph-uri")
+    using, using_named = request.args.getlist("using-graph-uri"), request.args.getlist("using-named-graph-uri")
     if request.method in ("GET", "HEAD"):
         queries = request.args.getlist("query")
         if request.args.get("update") is not None:
-            service().refuse_update()
+            raise QueryRefused("an update is sent with POST (SPARQL 1.1 Protocol), not GET", 405)
     else:
         # A body too large for a query under the cap is refused before it is decoded (decoding a large form
         # costs the server process CPU): 6 bytes a character is two-byte UTF-8 (accented letters) throughout,
@@ -42,28 +56,54 @@ def _protocol_request() -> tuple[str | None, list[str], list[str]]:
                                f"most {limit} characters (VOCABSERVER_SPARQL_MAX_QUERY)", 413)
         mimetype = request.mimetype
         if mimetype == "application/x-www-form-urlencoded":
-            if request.form.get("update") is not None:
-                service().refuse_update()
+            updates = request.form.getlist("update")
+            if updates:
+                if len(updates) > 1 or request.form.get("query") is not None:
+                    raise BadRequest("give exactly one update parameter, and no query")
+                raise _Update(updates[0], using + request.form.getlist("using-graph-uri"),
+                              using_named + request.form.getlist("using-named-graph-uri"))
             queries = request.form.getlist("query")
             default_graphs += request.form.getlist("default-graph-uri")
             named_graphs += request.form.getlist("named-graph-uri")
         elif mimetype == "application/sparql-query":
-            charset = request.mimetype_params.get("charset", "utf-8").lower()
-            if charset not in ("utf-8", "utf8"):
-                raise UnsupportedMediaType(f"a query is sent in UTF-8, not {charset}")
-            try:
-                queries = [request.get_data().decode("utf-8")]
-            except UnicodeDecodeError:
-                raise BadRequest("the query is not valid UTF-8") from None
+            queries = [_utf8_body("a query")]
         elif mimetype == "application/sparql-update":
-            service().refuse_update()
+            raise _Update(_utf8_body("an update"), using, using_named)
         else:
             raise UnsupportedMediaType(
-                f"POST a query as application/x-www-form-urlencoded (query=…) or application/sparql-query, "
-                f"not {mimetype or 'no Content-Type'}")
+                f"POST a query as application/x-www-form-urlencoded (query=… or update=…), application/sparql-query "
+                f"or application/sparql-update, not {mimetype or 'no Content-Type'}")
     if len(queries) > 1:
         raise BadRequest("give exactly one query parameter")
     return (queries[0] if queries else None), default_graphs, named_graphs
+
+
+def _utf8_body(what: str) -> str:
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"{what} is sent in UTF-8, not {charset}")
+    try:
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest(f"{what} is not valid UTF-8") from None
+
+
+def _update(update: _Update) -> Response:
+    """An update through the write path: who may write each graph it changes is checked, it is validated,
+    recorded and revertible like any change; a refusal changes nothing."""
+    who = principal()
+    try:
+        changes, findings = run_update(core().writer, update.text, who.name, request.headers.get("X-Comment", "")[:2000],
+                                       service().limits.guard, update.using, update.using_named,
+                                       lambda vocabulary: may_write(who, vocabulary, "update"))
+    except UpdateRefused as exc:
+        return _error(exc.status, str(exc), "")
+    except WriteError as exc:
+        return Response(orjson.dumps(exc.as_dict()), status=exc.status, mimetype="application/json")
+    body = {"changes": [c.as_dict() for c in changes], "findings": [f.as_dict() for f in findings]}
+    if not changes:
+        body["status"] = "unchanged"
+    return Response(orjson.dumps(body), status=200, mimetype="application/json")
 
 
 @lru_cache(maxsize=1)
@@ -95,6 +135,8 @@ def endpoint():
         query, default_graphs, named_graphs = _protocol_request()
     except QueryRefused as exc:
         return _error(exc.status, str(exc), "")
+    except _Update as update:
+        return _update(update)
     if query is None:
         offer = negotiate([HTML, *RDF_OFFERS])
         if offer is HTML:
@@ -154,6 +196,6 @@ def cors(response: Response) -> Response:
         response.headers.setdefault("Access-Control-Allow-Origin", "*")
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, Authorization"
             response.headers["Access-Control-Max-Age"] = "86400"
     return response

@@ -1,0 +1,1 @@
+"""Who may write: API tokens now (roles per vocabulary); user accounts and sessions come with the editing pages."""

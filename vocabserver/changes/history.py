@@ -1,0 +1,189 @@
+"""The change log, kept in the store itself as RDF (the ChangeSet vocabulary), in the graph
+`<base>graph/history`: queryable through SPARQL, exported with a full backup, written in the same
+transaction as the change it records.
+
+    <base>changes/12> a cs:ChangeSet ; vs:number 12 ; cs:createdDate "…"^^xsd:dateTime ;
+        cs:creatorName "marie" ; cs:changeReason "typo" ; vs:kind "edit" ; vs:vocabulary "deno" ;
+        vs:graph <base>graph/deno> ; vs:added 1 ; vs:removed 1 ; cs:subjectOfChange <concept> ;
+        cs:removal <…/12#r1> ; cs:addition <…/12#a1> .
+    <…/12#a1> a rdf:Statement ; rdf:subject <concept> ; rdf:predicate skos:altLabel ; rdf:object "…"@fr .
+
+A change of more than `REIFY_LIMIT` triples (a bulk load, DROP of a graph) keeps its triples as one
+N-Triples literal (vs:removedData, vs:addedData) instead of reified statements: still exact, still
+revertible, without quadrupling a 160,000-triple load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from vocabserver.changes.changeset import ChangeSet, ntriples, parse_triples
+from vocabserver.store.queries import render
+
+CS = "http://purl.org/vocab/changeset/schema#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+REIFY_LIMIT = 5_000
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+@dataclass
+class Change:
+    """A recorded change, as the log and its readers show it."""
+    number: int
+    uri: str
+    time: str
+    actor: str
+    comment: str
+    kind: str
+    vocabulary: str
+    graph: str
+    added_count: int
+    removed_count: int
+    reverts: int | None = None
+    subjects: list[str] = field(default_factory=list)
+    added: list[ox.Triple] | None = None  # read on demand (`History.with_triples`)
+    removed: list[ox.Triple] | None = None
+
+    def as_dict(self, with_triples: bool = False) -> dict:
+        out = {"id": self.number, "uri": self.uri, "time": self.time, "actor": self.actor, "comment": self.comment,
+               "kind": self.kind, "vocabulary": self.vocabulary, "graph": self.graph,
+               "added": self.added_count, "removed": self.removed_count}
+        if self.reverts is not None:
+            out["reverts"] = self.reverts
+        if self.subjects:
+            out["subjects"] = self.subjects
+        if with_triples and self.added is not None:
+            out["added"] = ntriples(self.added).splitlines()
+            out["removed"] = ntriples(self.removed or []).splitlines()
+            out["addedCount"], out["removedCount"] = self.added_count, self.removed_count
+        return out
+
+
+class History:
+    def __init__(self, store):
+        self.store = store
+        self.base = store.base_uri
+        self.ns = store.base_uri + "ns#"
+        self.graph = store.history_graph
+        self._last: int | None = None
+
+    # -- writing (inside the writer's lock) ------------------------------------------------------
+    def next_number(self) -> int:
+        if self._last is None:
+            rows = list(self._select("last-number"))
+            value = rows[0]["last"] if rows else None
+            self._last = int(value.value) if value is not None else 0
+        return self._last + 1
+
+    def committed(self, number: int) -> None:
+        self._last = number
+
+    def forget(self) -> None:
+        """The log changed outside this process's writer (a restore): read the last number again."""
+        self._last = None
+
+    def uri(self, number: int) -> str:
+        return f"{self.base}changes/{number}"
+
+    def record(self, number: int, changeset: ChangeSet, vocabulary: str, time: ox.Literal) -> list[ox.Triple]:
+        """The triples that record `changeset` as change `number`."""
+        change = _n(self.uri(number))
+        vs = self.ns
+        out = [ox.Triple(change, _n(RDF + "type"), _n(CS + "ChangeSet")),
+               ox.Triple(change, _n(vs + "number"), ox.Literal(str(number), datatype=_n(XSD + "integer"))),
+               ox.Triple(change, _n(CS + "createdDate"), time),
+               ox.Triple(change, _n(CS + "creatorName"), ox.Literal(changeset.actor)),
+               ox.Triple(change, _n(vs + "kind"), ox.Literal(changeset.kind)),
+               ox.Triple(change, _n(vs + "vocabulary"), ox.Literal(vocabulary)),
+               ox.Triple(change, _n(vs + "graph"), changeset.graph),
+               ox.Triple(change, _n(vs + "added"), ox.Literal(str(len(changeset.added)), datatype=_n(XSD + "integer"))),
+               ox.Triple(change, _n(vs + "removed"),
+                         ox.Literal(str(len(changeset.removed)), datatype=_n(XSD + "integer")))]
+        if changeset.comment:
+            out.append(ox.Triple(change, _n(CS + "changeReason"), ox.Literal(changeset.comment)))
+        if changeset.reverts is not None:
+            out.append(ox.Triple(change, _n(vs + "reverts"), _n(self.uri(changeset.reverts))))
+        for subject in changeset.subjects():
+            out.append(ox.Triple(change, _n(CS + "subjectOfChange"), _n(subject)))
+        if len(changeset.removed) + len(changeset.added) > REIFY_LIMIT:
+            out.append(ox.Triple(change, _n(vs + "removedData"), ox.Literal(ntriples(changeset.removed))))
+            out.append(ox.Triple(change, _n(vs + "addedData"), ox.Literal(ntriples(changeset.added))))
+            return out
+        for kind, mark, triples in (("removal", "r", changeset.removed), ("addition", "a", changeset.added)):
+            for i, triple in enumerate(triples, start=1):
+                statement = _n(f"{change.value}#{mark}{i}")
+                out += [ox.Triple(change, _n(CS + kind), statement),
+                        ox.Triple(statement, _n(RDF + "type"), _n(RDF + "Statement")),
+                        ox.Triple(statement, _n(RDF + "subject"), triple.subject),
+                        ox.Triple(statement, _n(RDF + "predicate"), triple.predicate),
+                        ox.Triple(statement, _n(RDF + "object"), triple.object)]
+        return out
+
+    # -- reading ---------------------------------------------------------------------------------
+    def _select(self, name: str, **bindings):
+        substitutions = {ox.Variable(k): v for k, v in bindings.items() if v is not None}
+        if not self.store.has_graph(self.graph):
+            return iter(())
+        return self.store.query(render(f"history/{name}", ns=self.ns), default_graph=self.graph,
+                                substitutions=substitutions)
+
+    def numbers(self, vocabulary: str | None = None, subject: str | None = None) -> list[int]:
+        """Numbers of the changes, newest first, of one vocabulary and/or about one resource."""
+        bindings = {"vocabulary": ox.Literal(vocabulary) if vocabulary else None}
+        if subject:
+            rows = self._select("changes-about", subject=_n(subject), **bindings)
+        else:
+            rows = self._select("changes", **bindings)
+        return [int(row["number"].value) for row in rows]
+
+    def get(self, number: int, with_triples: bool = False) -> Change | None:
+        change = _n(self.uri(number))
+        rows = list(self._select("change", change=change))
+        if not rows:
+            return None
+        row = rows[0]
+        reverts = row["reverts"]
+        found = Change(number, change.value, row["time"].value, row["actor"].value,
+                       row["comment"].value if row["comment"] is not None else "", row["kind"].value,
+                       row["vocabulary"].value, row["graph"].value, int(row["added"].value),
+                       int(row["removed"].value),
+                       int(reverts.value.rsplit("/", 1)[1]) if reverts is not None else None)
+        found.subjects = sorted({q.object.value for q in self.store.quads(change, _n(CS + "subjectOfChange"), None,
+                                                                          self.graph)})
+        if with_triples:
+            found.removed, found.added = self.triples(number)
+        return found
+
+    def triples(self, number: int) -> tuple[list[ox.Triple], list[ox.Triple]]:
+        """(removed, added) of a change, exactly as they were written."""
+        change = _n(self.uri(number))
+        removed: list[ox.Triple] = []
+        added: list[ox.Triple] = []
+        for name, target in (("removedData", removed), ("addedData", added)):
+            for quad in self.store.quads(change, _n(self.ns + name), None, self.graph):
+                target.extend(parse_triples(quad.object.value))
+        for row in self._select("statements", change=change):
+            triple = ox.Triple(row["s"], row["p"], row["o"])
+            (removed if row["kind"].value == CS + "removal" else added).append(triple)
+        return removed, added
+
+    def later_touching(self, number: int, graph: str, triples: set[ox.Triple], subjects: list[str]) -> list[int]:
+        """Changes after `number`, in the same graph, that removed or added one of `triples`."""
+        later = set()
+        for subject in subjects:
+            later.update(n for n in self.numbers(subject=subject) if n > number)
+        conflicting = []
+        for other in sorted(later):
+            change = self.get(other)
+            if change is None or change.graph != graph:
+                continue
+            removed, added = self.triples(other)
+            if triples & (set(removed) | set(added)):
+                conflicting.append(other)
+        return conflicting

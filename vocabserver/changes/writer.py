@@ -1,0 +1,216 @@
+"""The one write path: changeset → versions checked → validated on the would-be state with the vocabulary's
+policy → one transaction (the triples, the change's record, the catalogue's new counts and version) →
+announced to subscribers.
+
+Edits, SPARQL updates, Graph Store writes and reverts all come here; nothing else writes a vocabulary's
+triples (bulk loads replace whole graphs through store.commit_many and are recorded as a change of kind
+"load"). pyoxigraph allows one writer process; inside it, one write at a time (a lock), so the version a
+change is checked against is the version it is written over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import Counter
+
+import pyoxigraph as ox
+
+from vocabserver.changes.changeset import ChangeSet, Conflict, NotFound, Refused, Stale, WriteError, ntriples
+from vocabserver.changes.history import Change, History
+from vocabserver.changes.validation import LARGE, CONCEPT, Overlay, touched, validate, validate_whole
+from vocabserver.store.catalogue import CLASS_PARTITIONS, PROPERTY_PARTITIONS, now_literal
+from vocabserver.store.events import Events
+from vocabserver.store.queries import render
+from vocabserver.store.stats import SCHEME_PROPS, one_per_language
+
+log = logging.getLogger(__name__)
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SCHEME = ox.NamedNode("http://www.w3.org/2004/02/skos/core#ConceptScheme")
+_LABEL_COUNTS = {PROPERTY_PARTITIONS[k]: k for k in ("prefLabels", "altLabels", "hiddenLabels")}
+_CLASS_COUNTS = {v: k for k, v in CLASS_PARTITIONS.items()} | {
+    "http://www.w3.org/2004/02/skos/core#OrderedCollection": "collections"}
+
+
+class BadChange(WriteError):
+    status = 400
+
+
+class Writer:
+    def __init__(self, store, events: Events | None = None):
+        self.store = store
+        self.history = History(store)
+        self.events = events or Events()
+        # Whoever must see a change before readers do (the label index): prepare(stamp, vocabulary, uris,
+        # view) before the commit returns what to run right after it (or None: catch up by itself).
+        self.followers: list = []
+        self._lock = threading.RLock()
+
+    def exclusive(self):
+        """Hold the write lock across a read-then-write (a SPARQL update computing its changesets)."""
+        return self._lock
+
+    # -- versions --------------------------------------------------------------------------------
+    def concept_version(self, uri: str, graph: ox.NamedNode | None = None) -> str:
+        """A digest of everything said about `uri` in its graph: changes whenever its description does."""
+        lines = sorted(ntriples([q.triple for q in self.store.quads(ox.NamedNode(uri), None, None, graph)
+                                 if graph is not None or q.graph_name in self.store.live_graphs()]).splitlines())
+        return hashlib.blake2b("\n".join(lines).encode("utf-8"), digest_size=10).hexdigest()
+
+    def vocabulary_version(self, vocab_id: str) -> str:
+        return self.store.info(vocab_id).modified
+
+    def _check_versions(self, changeset: ChangeSet, vocab_id: str | None) -> None:
+        current: dict[str, str] = {}
+        if changeset.vocabulary_version is not None and vocab_id is not None:
+            now = self.vocabulary_version(vocab_id)
+            if changeset.vocabulary_version != now:
+                current[vocab_id] = now
+        for uri, version in changeset.concept_versions.items():
+            now = self.concept_version(uri, changeset.graph)
+            if version != now:
+                current[uri] = now
+        if current:
+            raise Stale("changed since you read it: " + ", ".join(sorted(current)) + " (nothing was written; "
+                        "read the current version, apply your change to it, and send it again)", current)
+
+    # -- writing ---------------------------------------------------------------------------------
+    def apply(self, changeset: ChangeSet) -> tuple[Change | None, list]:
+        """Commit `changeset` (or refuse it, writing nothing); (the change recorded or None when it changed
+        nothing, the new quality findings it introduced that the policy lets through)."""
+        changes, findings = self.apply_many([changeset])
+        return (changes[0] if changes else None), findings
+
+    def apply_many(self, changesets: list[ChangeSet]) -> tuple[list[Change], list]:
+        """Several changesets (one per graph: a SPARQL update may touch several) validated together and
+        committed in one transaction, each recorded as its own change; any refusal refuses them all."""
+        with self._lock:
+            parts = []
+            findings: list = []
+            for changeset in changesets:
+                graph = changeset.graph
+                if graph in (self.store.catalogue.graph, self.store.history_graph):
+                    raise BadChange(f"{graph.value} is kept by the server itself and cannot be written")
+                vocab_id = self.store.live_graphs().get(graph)
+                if vocab_id is None and graph.value.startswith(self.store.base_uri + "graph/"):
+                    raise BadChange(f"{graph.value}: graphs under {self.store.base_uri}graph/ are the vocabularies' "
+                                    "(a new vocabulary is loaded with `vocabserver load --as ID FILE`); write other "
+                                    "data into a graph named elsewhere")
+                if any(c.graph == graph for c in changesets if c is not changeset):
+                    raise BadChange(f"one changeset per graph: {graph.value} appears twice")
+                for triple in (*changeset.removed, *changeset.added):
+                    if any(isinstance(term, ox.BlankNode) for term in (triple.subject, triple.object)):
+                        raise BadChange("blank nodes cannot be edited (they have no name to find them again): "
+                                        f"give the resource an IRI ({ntriples([triple]).strip()})")
+                self._check_versions(changeset, vocab_id)
+                reduced = changeset.reduced(
+                    lambda t, g=graph: self.store.contains(ox.Quad(t.subject, t.predicate, t.object, g)))
+                if reduced.empty:
+                    continue
+                if vocab_id is not None:
+                    policy = self.store.info(vocab_id).policy
+                    check = validate_whole if len(touched(reduced.removed, reduced.added)) > LARGE else validate
+                    new, refusals = check(self.store, graph, vocab_id, policy, reduced.removed, reduced.added)
+                    if refusals:
+                        raise Refused(vocab_id, refusals)
+                    findings.extend(new)
+                parts.append((reduced, vocab_id))
+            if not parts:
+                return [], findings
+            time = now_literal()
+            first = self.history.next_number()
+            operations, followed, changes = [], [], []
+            for offset, (reduced, vocab_id) in enumerate(parts):
+                number, graph = first + offset, reduced.graph
+                record = self.history.record(number, reduced, vocab_id or "", time)
+                operations.append(render("store/apply-change", graph=graph, removed=ntriples(reduced.removed),
+                                         added=ntriples(reduced.added), history=self.store.history_graph,
+                                         record=ntriples(record)))
+                if vocab_id is not None:
+                    operations.append(self._catalogue_update(vocab_id, graph, reduced, time, number))
+                    followed.append((vocab_id, [n.value for n in touched(reduced.removed, reduced.added)],
+                                     Overlay(self.store, graph, reduced.removed, reduced.added)))
+                changes.append(Change(number, self.history.uri(number), time.value, reduced.actor, reduced.comment,
+                                      reduced.kind, vocab_id or "", graph.value, len(reduced.added),
+                                      len(reduced.removed), reduced.reverts, reduced.subjects(), list(reduced.added),
+                                      list(reduced.removed)))
+            if all(vocab_id is None for _reduced, vocab_id in parts):
+                operations.append(render("store/touch", catalogue=self.store.catalogue.graph,
+                                         root=self.store.catalogue.root, now=time))
+            installs = []
+            for follower in self.followers:
+                try:
+                    install = follower.prepare(time.value, followed)
+                except Exception:  # noqa: BLE001 - a follower that cannot follow catches up by itself
+                    log.exception("could not prepare %r for change %s", follower, first)
+                    install = None
+                if install is not None:
+                    installs.append(install)
+            vocabularies = [vocab_id for _reduced, vocab_id in parts if vocab_id is not None]
+            self.store.apply_update(" ;\n".join(operations), vocabularies, time.value,
+                                    lambda: [install() for install in installs])
+            self.history.committed(first + len(parts) - 1)
+        for change in changes:
+            self.events.publish(change)
+        return changes, findings
+
+    def revert(self, number: int, actor: str, comment: str = "") -> tuple[Change | None, list]:
+        """Apply the inverse of change `number` as a new change; 409 naming the later changes that touched the
+        same triples (reverting would silently undo them too)."""
+        with self._lock:
+            change = self.history.get(number, with_triples=True)
+            if change is None:
+                raise NotFound(f"no change {number}")
+            triples = set(change.added) | set(change.removed)
+            later = self.history.later_touching(number, change.graph, triples, change.subjects)
+            if later:
+                raise Conflict(f"change {number} cannot be reverted: later change(s) "
+                               f"{', '.join(map(str, later))} touched the same triples; revert those first", later)
+            inverse = ChangeSet(ox.NamedNode(change.graph), list(change.added), list(change.removed), actor,
+                                comment or f"revert of change {number}", "revert", reverts=number)
+            return self.apply(inverse)
+
+    # -- the catalogue follows -----------------------------------------------------------------------
+    def _catalogue_update(self, vocab_id: str, graph: ox.NamedNode, change: ChangeSet, time: ox.Literal,
+                          number: int) -> str:
+        """The vocabulary's catalogue entry with counts moved by the change (no rescan of the graph)."""
+        info = self.store.info(vocab_id)
+        before, after = Overlay(self.store, graph), Overlay(self.store, graph, change.removed, change.added)
+        counts = Counter({key: info.counts.get(key, 0) for key in (*CLASS_PARTITIONS, *PROPERTY_PARTITIONS)})
+        counts["triples"] = info.triples
+        properties = Counter(info.properties)
+        for sign, triples, view in ((-1, change.removed, before), (1, change.added, after)):
+            counts["triples"] += sign * len(triples)
+            for triple in triples:
+                predicate = triple.predicate.value
+                properties[predicate] += sign
+                if triple.predicate == RDF_TYPE and triple.object.value in _CLASS_COUNTS:
+                    counts[_CLASS_COUNTS[triple.object.value]] += sign
+                elif predicate in _LABEL_COUNTS and view.is_a(triple.subject, CONCEPT):
+                    counts[_LABEL_COUNTS[predicate]] += sign
+                elif predicate == PROPERTY_PARTITIONS["topConcepts"]:
+                    counts["topConcepts"] += sign
+        entry = self.store.catalogue.entry(
+            vocab_id, graph, dict(counts), _schemes(after), info.source, time, f"change:{number}", info.policy,
+            {p: n for p, n in properties.items() if n > 0})
+        old = [q.triple for q in self.store.entry_quads(vocab_id)]
+        return render("store/replace-entry", catalogue=self.store.catalogue.graph, old=ntriples(old),
+                      new=ntriples(entry))
+
+
+def _schemes(view: Overlay) -> list[dict]:
+    """The schemes of the would-be graph with what the catalogue copies of them (as stats.graph_schemes)."""
+    found = []
+    for uri in view.subjects(RDF_TYPE, SCHEME):
+        if not isinstance(uri, ox.NamedNode):
+            continue
+        entry: dict = {"uri": uri, "license": None}
+        for key, props in SCHEME_PROPS.items():
+            values = [value for prop in props for value in view.objects(uri, ox.NamedNode(prop))]
+            if key == "license":
+                entry["license"] = values[0] if values else None
+            else:
+                entry[key] = values if key != "titles" else one_per_language(values)
+        found.append(entry)
+    return sorted(found, key=lambda e: e["uri"].value)

@@ -1,0 +1,47 @@
+"""The engine: one object built once by the CLI and by wsgi.py, handed to the web factory, which only wires.
+
+It holds the store (the backend seam), the events a commit announces, the write path (changes.writer), the
+label index, the SPARQL service and the API tokens. Building it opens the store; `start()` starts what runs
+in the background (the label index build, the SPARQL workers), so tests can build an engine cheaply.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from vocabserver.auth.tokens import Tokens
+from vocabserver.changes.writer import Writer
+from vocabserver.config import Settings
+from vocabserver.index.label_index import LabelIndexHolder, index_path
+from vocabserver.sparql.pool import EvaluatorPool, ThreadEvaluator, snapshot_factory, store_factory
+from vocabserver.sparql.service import Limits, SparqlService
+from vocabserver.store.embedded import VocabStore
+from vocabserver.store.events import Events
+
+
+class Core:
+    def __init__(self, settings: Settings, store: VocabStore | None = None):
+        self.settings = settings
+        self.store = store or VocabStore(settings.data_dir, settings.base_uri, read_only=settings.read_only,
+                                         default_base_uri=settings.default_base_uri)
+        self.events = Events()
+        self.writer = Writer(self.store, self.events)
+        self.labels = LabelIndexHolder(self.store, index_path(self.store))
+        self.writer.followers.append(self.labels)  # each commit patches the index before readers see it
+        self.tokens = Tokens(Path(self.store.path) / "accounts.sqlite3" if self.store.path else None)
+        limits = Limits(settings.sparql_timeout, settings.sparql_max_rows, settings.sparql_workers,
+                        settings.sparql_memory_mb, settings.sparql_max_query, settings.sparql_max_depth)
+        if settings.sparql_isolation == "thread":
+            evaluator = ThreadEvaluator(limits.workers, self.store)
+        else:
+            source = store_factory(self.store) if self.store.read_only else snapshot_factory(self.store)
+            evaluator = EvaluatorPool(limits.workers, source, memory_mb=limits.memory_mb)
+        self.sparql = SparqlService(self.store, evaluator, limits)
+
+    def start(self) -> "Core":
+        """Read the saved label index of this state, or build it off the start-up path (a lookup arriving
+        first waits for it). The saved index is read before the SPARQL workers compete for the CPU."""
+        if not self.labels.open_saved():
+            threading.Thread(target=self.labels.current, name="label-index", daemon=True).start()
+        return self
