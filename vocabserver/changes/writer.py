@@ -120,7 +120,7 @@ class Writer:
                 return [], findings
             time = now_literal()
             first = self.history.next_number()
-            operations, followed, changes = [], [], []
+            operations, followed, changes, entries = [], [], [], {}
             for offset, (reduced, vocab_id) in enumerate(parts):
                 number, graph = first + offset, reduced.graph
                 record = self.history.record(number, reduced, vocab_id or "", time)
@@ -128,7 +128,8 @@ class Writer:
                                          added=ntriples(reduced.added), history=self.store.history_graph,
                                          record=ntriples(record)))
                 if vocab_id is not None:
-                    operations.append(self._catalogue_update(vocab_id, graph, reduced, time, number))
+                    update, entries[vocab_id] = self._catalogue_update(vocab_id, graph, reduced, time, number)
+                    operations.append(update)
                     followed.append((vocab_id, [n.value for n in touched(reduced.removed, reduced.added)],
                                      Overlay(self.store, graph, reduced.removed, reduced.added)))
                 changes.append(Change(number, self.history.uri(number), time.value, reduced.actor, reduced.comment,
@@ -149,7 +150,7 @@ class Writer:
                     installs.append(install)
             vocabularies = [vocab_id for _reduced, vocab_id in parts if vocab_id is not None]
             self.store.apply_update(" ;\n".join(operations), vocabularies, time.value,
-                                    lambda: [install() for install in installs])
+                                    lambda: [install() for install in installs], entries)
             self.history.committed(first + len(parts) - 1)
         for change in changes:
             self.events.publish(change)
@@ -173,8 +174,9 @@ class Writer:
 
     # -- the catalogue follows -----------------------------------------------------------------------
     def _catalogue_update(self, vocab_id: str, graph: ox.NamedNode, change: ChangeSet, time: ox.Literal,
-                          number: int) -> str:
-        """The vocabulary's catalogue entry with counts moved by the change (no rescan of the graph)."""
+                          number: int) -> tuple[str, list[ox.Triple]]:
+        """The update rewriting the vocabulary's catalogue entry with counts moved by the change (no rescan of
+        the graph), and the new entry."""
         info = self.store.info(vocab_id)
         before, after = Overlay(self.store, graph), Overlay(self.store, graph, change.removed, change.added)
         counts = Counter({key: info.counts.get(key, 0) for key in (*CLASS_PARTITIONS, *PROPERTY_PARTITIONS)})
@@ -196,7 +198,7 @@ class Writer:
             {p: n for p, n in properties.items() if n > 0})
         old = [q.triple for q in self.store.entry_quads(vocab_id)]
         return render("store/replace-entry", catalogue=self.store.catalogue.graph, old=ntriples(old),
-                      new=ntriples(entry))
+                      new=ntriples(entry)), entry
 
 
 def _schemes(view: Overlay) -> list[dict]:

@@ -58,7 +58,8 @@ _WORD_CLASS = 4  # entries that start inside a label rank after every label-star
 _EXACT = -(1 << 40)  # added to the rank of exact matches
 _CACHED_RANGE = 20_000  # ranges larger than this (one- or two-letter prefixes) keep their best entries cached
 _MASK_BUDGET = 64 << 20  # bytes of label bit sets kept for the commonest words (see _cached_mask)
-REBUILD_AFTER_PATCHES = 200  # patched changes after which the holder rebuilds in the background
+REBUILD_AFTER_PATCHES = 200  # patched changes after which the holder rebuilds in the background…
+REBUILD_WHEN_IDLE = 5.0  # …once no change has come for this many seconds
 _SPACING = 64  # label order values are spaced, so that a label added by a change fits between two
 FORMAT_VERSION = 5
 
@@ -114,9 +115,13 @@ class LabelIndex:
     rank_scale: int = 1
     length_start: list[int] = field(default_factory=list)  # folded length -> first order value of that length
     label_dead: np.ndarray | None = None  # bool: labels a change removed (their entries stay, never shown)
+    # Entries of labels added by changes since the last full build (index/patch.py): small sorted parts
+    # searched beside `parts`, so a change never re-sorts millions of entries.
+    deltas: dict[str, _Part] = field(default_factory=dict)
     built_in: float = 0.0
     loaded_from: str = "store"  # or "file": read back from where it was saved
     _by_uri: dict[str, list[int]] | None = None
+    _by_uri_extra: dict[str, list[int]] = field(default_factory=dict)  # concepts a patch added
     _narrower: list[list[int]] | None = None
     _chains: dict = field(default_factory=dict)
     _records: dict = field(default_factory=dict)
@@ -135,7 +140,6 @@ class LabelIndex:
         self._kind = [KIND_NAMES[k] for k in self.label_kind.tolist()]
         if self.label_dead is None:
             self.label_dead = np.zeros(len(self.label_text), dtype=bool)
-        self._dead = self.label_dead.tolist()
 
     # -- building ---------------------------------------------------------
     @classmethod
@@ -307,14 +311,14 @@ class LabelIndex:
     def concepts_of(self, uri: str) -> list[int]:
         if self._by_uri is None:
             by_uri: dict[str, list[int]] = {}
-            for concept, iri in enumerate(self.uris):
+            for concept, iri in enumerate(self.uris[:len(self.concept_vocab)]):  # a patch may share a longer list
                 by_uri.setdefault(iri, []).append(concept)
             self._by_uri = by_uri
-        return self._by_uri.get(uri, [])
+        return self._by_uri_extra.get(uri) or self._by_uri.get(uri, [])
 
     def narrower(self, concept: int) -> list[int]:
         if self._narrower is None:
-            narrower: list[list[int]] = [[] for _ in self.uris]
+            narrower: list[list[int]] = [[] for _ in range(len(self.concept_vocab))]
             for child, parents in enumerate(self.broaders):
                 for parent in parents:
                     narrower[parent].append(child)
@@ -332,7 +336,9 @@ class LabelIndex:
         return seen
 
     def warm(self) -> None:
-        """Compute what pages ask for first (narrower lists, sorted top concepts), off the request path."""
+        """Compute what pages ask for first (narrower lists, sorted top concepts), and the URI table a first
+        change patches, off the request path."""
+        self.concepts_of("")
         if self.uris:
             self.narrower(0)
         for vocab_id in self.vocab_ids:
@@ -488,16 +494,16 @@ class LabelIndex:
             allowed = set().union(*(self.descendants(r) for r in roots))
         phrase = " ".join(tokens)
         want = offset + limit
-        per_part = [self._search_part(self.parts[name], tokens, phrase, want, language, allowed, deprecated)
-                    for name in names]
+        per_part = [self._search_part(part, tokens, phrase, want, language, allowed, deprecated)
+                    for name in names for part in self._parts(name)]
         if len(per_part) == 1:
             merged = per_part[0]
         else:
             merged = sorted((hit for hits in per_part for hit in hits), key=lambda h: h.rank)
         total = None
         if count:
-            total = sum(self._count_part(self.parts[name], tokens, phrase, language, allowed, deprecated)
-                        for name in names)
+            total = sum(self._count_part(part, tokens, phrase, language, allowed, deprecated)
+                        for name in names for part in self._parts(name))
         return merged[offset:offset + limit], total
 
     def _part_names(self, vocabularies: list[str] | None) -> list[str]:
@@ -507,7 +513,11 @@ class LabelIndex:
         if unknown:
             raise QueryError(f"unknown vocabulary {unknown[0]!r}; known: {', '.join(self.vocab_ids)}")
         # A vocabulary without any label has no part of its own.
-        return [v for v in dict.fromkeys(vocabularies) if v in self.parts] or []
+        return [v for v in dict.fromkeys(vocabularies) if v in self.parts or v in self.deltas] or []
+
+    def _parts(self, name: str) -> list[_Part]:
+        """The sorted entries of a vocabulary (or "*"): its part from the last build, and what changes added."""
+        return [part for part in (self.parts.get(name), self.deltas.get(name)) if part is not None]
 
     def _range_order(self, part: _Part, lo: int, hi: int, phrase: str, need: int) -> tuple[np.ndarray, np.ndarray]:
         """The best `need` entries of [lo, hi) (exact matches first): positions and ranks, in rank order."""
@@ -647,7 +657,7 @@ class LabelIndex:
 
     def _passes(self, label: int, concept: int, language, allowed, deprecated) -> bool:
         """The filters of a query, on one label of one concept (labels without a language always pass)."""
-        return (not self._dead[label] and (language is None or self.label_lang[label] in (language, ""))
+        return (not self.label_dead[label] and (language is None or self.label_lang[label] in (language, ""))
                 and (allowed is None or concept in allowed)
                 and (deprecated or not self._deprecated[concept]))
 
@@ -696,8 +706,7 @@ class LabelIndex:
             return []
         language = primary_language(lang) if lang else None
         hits: dict[int, Hit] = {}
-        for name in self._part_names(vocabularies):
-            part = self.parts[name]
+        for part in (part for name in self._part_names(vocabularies) for part in self._parts(name)):
             lo = bisect.bisect_left(part.keys, phrase)
             hi = bisect.bisect_right(part.keys, phrase, lo)
             for position in range(lo, hi):
@@ -724,8 +733,7 @@ class LabelIndex:
         regex = re.compile("^" + ".*".join(re.escape(piece) for piece in pieces) + "$")
         language = primary_language(lang) if lang else None
         best: dict[int, Hit] = {}
-        for name in self._part_names(vocabularies):
-            part = self.parts[name]
+        for part in (part for name in self._part_names(vocabularies) for part in self._parts(name)):
             if pieces[0]:
                 lo, hi = part.span(pieces[0])
                 positions = lo + np.nonzero(part.entry_start[lo:hi])[0]
@@ -746,51 +754,54 @@ class LabelIndex:
 
     # -- alphabetical index -------------------------------------------------
     def letters(self, vocab_id: str) -> list[str]:
-        part = self.parts.get(vocab_id)
-        if part is None:
-            return []
-        letters, position = [], 0
-        keys = part.keys
-        while position < len(keys):
-            first = keys[position][0]
-            letters.append(_letter(first))
-            position = bisect.bisect_left(keys, first + "\U0010ffff", position)
-        return list(dict.fromkeys(letters))
+        firsts = []
+        for part in self._parts(vocab_id):
+            position, keys = 0, part.keys
+            while position < len(keys):
+                firsts.append(keys[position][0])
+                position = bisect.bisect_left(keys, keys[position][0] + "\U0010ffff", position)
+        return list(dict.fromkeys(_letter(first) for first in sorted(firsts)))
 
     def index_entries(self, vocab_id: str, letter: str, lang: str | None = None, limit: int = 100,
                       offset: int = 0) -> tuple[list[int], int]:
         """Preferred and alternative labels (ids) starting with `letter`, alphabetical, and their total."""
-        part = self.parts.get(vocab_id)
-        if part is None:
+        parts = self._parts(vocab_id)
+        if not parts:
             return [], 0
         folded = fold(letter)
-        if letter in ("0-9", "#"):
-            firsts = sorted({key[0] for key in self._first_keys(vocab_id) if _letter(key[0]) == letter})
-            spans = [part.span(first) for first in firsts]
-        elif len(folded) == 1:
-            spans = [part.span(folded)]
-        else:
+        if letter not in ("0-9", "#") and len(folded) != 1:
             raise QueryError(f"letter must be one letter, '0-9' or '#', not {letter!r}")
         chosen = []
-        for lo, hi in spans:
-            positions = lo + np.nonzero(part.entry_start[lo:hi])[0]
-            found = part.entry_label[positions]
-            kinds = self.label_kind[found]
-            keep = (((kinds == PREF) | (kinds == ALT)) & ~self.deprecated[self.label_concept[found]]
-                    & ~self.label_dead[found])
-            chosen.extend(found[keep].tolist())
+        for part in parts:
+            if letter in ("0-9", "#"):
+                firsts = sorted({key[0] for key in _first_keys(part) if _letter(key[0]) == letter})
+                spans = [part.span(first) for first in firsts]
+            else:
+                spans = [part.span(folded)]
+            for lo, hi in spans:
+                positions = lo + np.nonzero(part.entry_start[lo:hi])[0]
+                found = part.entry_label[positions]
+                kinds = self.label_kind[found]
+                keep = (((kinds == PREF) | (kinds == ALT)) & ~self.deprecated[self.label_concept[found]]
+                        & ~self.label_dead[found])
+                chosen.extend((part.keys[p], label) for p, label in zip(positions[keep].tolist(), found[keep].tolist()))
+        # Entries of the last build come in key order; a change's are merged in (a stable sort by key).
+        chosen = [label for _key, label in sorted(chosen, key=lambda entry: entry[0])] if len(parts) > 1 else \
+            [label for _key, label in chosen]
         if lang is not None:
             language = primary_language(lang)
             chosen = [label for label in chosen if self.label_lang[label] in (language, "")]
         return chosen[offset:offset + limit], len(chosen)
 
-    def _first_keys(self, vocab_id: str) -> list[str]:
-        part = self.parts[vocab_id]
-        firsts, position, keys = [], 0, part.keys
-        while position < len(keys):
-            firsts.append(keys[position])
-            position = bisect.bisect_left(keys, keys[position][0] + "\U0010ffff", position)
-        return firsts
+
+
+def _first_keys(part: _Part) -> list[str]:
+    firsts, position, keys = [], 0, part.keys
+    while position < len(keys):
+        firsts.append(keys[position])
+        position = bisect.bisect_left(keys, keys[position][0] + "\U0010ffff", position)
+    return firsts
+
 
 def _step(uri: str, label: str, lang: str) -> dict:
     return {"uri": uri, "prefLabel": label, "lang": lang}
@@ -819,6 +830,7 @@ class LabelIndexHolder:
         self._lock = threading.Lock()
         self._patches = 0  # changes patched in since the last full build
         self._rebuilding = False
+        self._last_patch = 0.0
 
     @property
     def ready(self) -> bool:
@@ -835,6 +847,9 @@ class LabelIndexHolder:
         index = self._index
         if index is None or index.stamp != self.store.modified():
             return None
+        index.concepts_of("")  # built on the installed index, so that every patch of it shares them
+        if len(index.concept_vocab):
+            index.narrower(0)
         new = copy.copy(index)  # a graph that is no vocabulary: the same labels, the new state's stamp
         new.stamp = stamp
         for vocab_id, uris, view in parts:
@@ -843,30 +858,37 @@ class LabelIndexHolder:
                 return None
 
         def install() -> None:
-            gc.freeze()  # as _install: the collector leaves the index's objects alone
             with self._lock:
                 self._index = new
                 self._patches += 1
+                self._last_patch = time.monotonic()
             if self._patches >= REBUILD_AFTER_PATCHES:
                 self._rebuild_soon()
         return install
 
     def _rebuild_soon(self) -> None:
-        """After many patches, rebuild in the background (exact ranking again, no dead entries); the patched
-        index answers meanwhile."""
+        """After many patches, rebuild in the background (exact ranking again, no dead entries) once writes
+        pause for REBUILD_WHEN_IDLE seconds — a rebuild competes with writes for the interpreter — the patched
+        index answering meanwhile. A rebuild overtaken by a change is dropped, and tried again later."""
         if self._rebuilding:
             return
         self._rebuilding = True
 
         def run() -> None:
             try:
-                stamp = self.store.modified()
-                index = LabelIndex.build(self.store)
-                with self._lock:
-                    if self.store.modified() == stamp == index.stamp:
+                while True:
+                    time.sleep(REBUILD_WHEN_IDLE)
+                    if time.monotonic() - self._last_patch < REBUILD_WHEN_IDLE:
+                        continue
+                    stamp = self.store.modified()
+                    index = LabelIndex.build(self.store)
+                    with self._lock:
+                        if self.store.modified() != stamp or index.stamp != stamp:
+                            continue
                         self._install(index)
                         self._patches = 0
-                self._save(index)
+                    self._save(index)
+                    return
             finally:
                 self._rebuilding = False
         threading.Thread(target=run, name="label-index-rebuild", daemon=True).start()

@@ -111,12 +111,12 @@ class SparqlService:
         found = checked or self.check(query)
         default, named = None, None  # None: the dataset of the query's FROM clauses
         if default_graphs or named_graphs:
+            # A graph the store lacks (or does not show: a load in progress) is an empty graph, as SPARQL
+            # stores answer: it is replaced by the name of a graph that never exists.
             live = {g.value for g in self.store.readable_graphs()}
-            unknown = [g for g in (default_graphs or []) + (named_graphs or []) if g not in live]
-            if unknown:
-                raise QueryRefused(f"unknown graph(s): {', '.join(unknown)}; "
-                                   f"this store holds: {', '.join(sorted(live))}")
-            default, named = list(default_graphs or []), list(named_graphs or [])
+            nowhere = self.store.base_uri + "graph/none"
+            default = [g if g in live else nowhere for g in default_graphs or []]
+            named = [g for g in named_graphs or [] if g in live] or ([nowhere] if named_graphs else [])
         elif not found.has_from:
             # Every graph the evaluator holds is live: no list to send, build and check per query.
             default, named = UNION, None

@@ -35,7 +35,7 @@ COMMIT_FILE = ".vocabserver-commit"
 VOCAB_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 RESERVED_IDS = {"catalogue", "graph", "dataset", "dumps", "sparql", "api", "rest", "health",
                 "static", "resource", "about", "search", "ns", "well-known", "quality", "login", "logout",
-                "admin", "proposals", "history", "validate", "store", "changes"}
+                "admin", "proposals", "history", "validate", "store", "changes", "none"}
 
 
 class StoreError(RuntimeError):
@@ -318,7 +318,7 @@ class VocabStore:
                 lock.release()
 
     def apply_update(self, update: str, vocabularies: list[str] = (), stamp: str | None = None,
-                     on_commit=None) -> None:
+                     on_commit=None, entries: dict | None = None) -> None:
         """Run one SPARQL update (several operations joined by ';') as one transaction, and announce it to
         read-only servers: the write path's commit (changes/writer.py builds the update).
 
@@ -339,7 +339,10 @@ class VocabStore:
         if cached is not None:
             refreshed = dict(cached)
             for vocabulary in vocabularies:
-                fresh = self.catalogue.read(self.entry_quads(vocabulary, with_root=True))
+                # The entry the update wrote when the writer hands it over, else read back from the store.
+                written = (entries or {}).get(vocabulary)
+                fresh = self.catalogue.read(written if written is not None else
+                                            self.entry_quads(vocabulary, with_root=True))
                 if vocabulary not in fresh:
                     refreshed = None
                     break
