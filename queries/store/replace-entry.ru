@@ -1,5 +1,5 @@
-# One vocabulary's catalogue entry replaced after a change (changes/writer.py): the exact triples of the old
-# entry (its dataset, partitions and the root's commit stamp) out, the new ones in. Joined after
+# One vocabulary's catalogue entry updated after a change (changes/writer.py): the triples of the old
+# entry that changed (counts, dates, version; the root's commit stamp) out, their new values in. Joined after
 # store/apply-change, in the same transaction. No PREFIX (joined).
 DELETE DATA { GRAPH {{catalogue}} { {{old}} } } ;
 INSERT DATA { GRAPH {{catalogue}} { {{new}} } }

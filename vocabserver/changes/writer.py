@@ -196,9 +196,11 @@ class Writer:
         entry = self.store.catalogue.entry(
             vocab_id, graph, dict(counts), _schemes(after), info.source, time, f"change:{number}", info.policy,
             {p: n for p, n in properties.items() if n > 0})
-        old = [q.triple for q in self.store.entry_quads(vocab_id)]
-        return render("store/replace-entry", catalogue=self.store.catalogue.graph, old=ntriples(old),
-                      new=ntriples(entry)), entry
+        # Only the triples that differ (counts, dates, version): a few, not the hundred of the entry.
+        old = {q.triple for q in self.store.entry_quads(vocab_id)}
+        fresh = set(entry)
+        return render("store/replace-entry", catalogue=self.store.catalogue.graph,
+                      old=ntriples(sorted(old - fresh, key=str)), new=ntriples(sorted(fresh - old, key=str))), entry
 
 
 def _schemes(view: Overlay) -> list[dict]:

@@ -657,7 +657,7 @@ class LabelIndex:
 
     def _passes(self, label: int, concept: int, language, allowed, deprecated) -> bool:
         """The filters of a query, on one label of one concept (labels without a language always pass)."""
-        return (not self.label_dead[label] and (language is None or self.label_lang[label] in (language, ""))
+        return ((not self.deltas or not self.label_dead[label]) and (language is None or self.label_lang[label] in (language, ""))
                 and (allowed is None or concept in allowed)
                 and (deprecated or not self._deprecated[concept]))
 
