@@ -83,20 +83,24 @@ def _payload(graph: ox.NamedNode) -> list[ox.Triple]:
         raise BadRequest(f"the {fmt.label} body does not parse: {exc}") from None
 
 
-def _write(graph: ox.NamedNode | None, removed, added, what: str):
+def _named_target() -> ox.NamedNode:
+    graph = _target()
     if graph is None:
         raise BadRequest("the default graph is not written here: each vocabulary lives in its own named graph "
                          "(?graph=IRI)")
+    return graph
+
+
+def _write(graph: ox.NamedNode, removed, added, what: str):
     who = principal()
-    may_write(who, store().live_graphs().get(graph), what)
+    vocabulary = store().live_graphs().get(graph)
+    may_write(who, vocabulary, what)
     changeset = ChangeSet(graph, removed, added, who.name, request.headers.get("X-Comment", "")[:2000],
                           "graph-store")
     match = request.headers.get("If-Match")
-    vocabulary = store().live_graphs().get(graph)
     if match and match != "*" and vocabulary:
         changeset.vocabulary_version = match.strip('"')
-    change, findings = core().writer.apply(changeset)
-    return change, findings
+    return core().writer.apply(changeset)
 
 
 def _answer(change, findings, created: bool) -> Response:
@@ -106,22 +110,17 @@ def _answer(change, findings, created: bool) -> Response:
 
 @blueprint.put("/store")
 def put_graph():
-    graph = _target()
-    if graph is None:
-        _write(None, [], [], "write")
+    graph = _named_target()
     added = _payload(graph)
     with core().writer.exclusive():
         existed = _exists(graph)
-        current = [q.triple for q in store().quads(None, None, None, graph)]
-        change, findings = _write(graph, current, added, "replace")
+        change, findings = _write(graph, [q.triple for q in store().quads(None, None, None, graph)], added, "replace")
     return _answer(change, findings, created=not existed)
 
 
 @blueprint.post("/store")
 def post_graph():
-    graph = _target()
-    if graph is None:
-        _write(None, [], [], "write")
+    graph = _named_target()
     added = _payload(graph)
     existed = _exists(graph)
     change, findings = _write(graph, [], added, "add to")
@@ -130,12 +129,9 @@ def post_graph():
 
 @blueprint.delete("/store")
 def delete_graph():
-    graph = _target()
-    if graph is None:
-        _write(None, [], [], "clear")
+    graph = _named_target()
     with core().writer.exclusive():
         if not _exists(graph):
             raise NotFound(f"no graph {graph.value}")
-        current = [q.triple for q in store().quads(None, None, None, graph)]
-        change, findings = _write(graph, current, [], "clear")
+        change, findings = _write(graph, [q.triple for q in store().quads(None, None, None, graph)], [], "clear")
     return _answer(change, findings, created=False)
