@@ -32,8 +32,6 @@ from vocabserver.changes.changeset import ChangeSet  # noqa: E402
 from vocabserver.changes.loading import load_bundled  # noqa: E402
 from vocabserver.config import Settings  # noqa: E402
 from vocabserver.core import Core  # noqa: E402
-from vocabserver.index.label_index import LabelIndex  # noqa: E402
-from vocabserver.store.catalogue import CLASS_PARTITIONS  # noqa: E402
 from vocabserver.store.embedded import Staged, VocabStore  # noqa: E402
 from vocabserver.store.stats import graph_counts, graph_schemes  # noqa: E402
 

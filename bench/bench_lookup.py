@@ -241,7 +241,7 @@ def main() -> None:
                                  **time_queries(big, big_queries)}
             del big
         store.close()
-        from vocabserver.index.label_index import index_path
+        from vocabserver.index.holder import index_path
         index.save(index_path(store))  # as `vocabserver load` does
         results["serve_ready"] = serve_ready(work / "store")
         if args.http:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from vocabserver.index.folding import fold, primary_language
-from vocabserver.index.label_index import LabelIndex, LabelIndexHolder, QueryError, index_path
+from vocabserver.index.holder import LabelIndexHolder, index_path
+from vocabserver.index.label_index import LabelIndex, QueryError
 from vocabserver.changes.loading import load_bundled, load_file
 from vocabserver.store.embedded import VocabStore
 

@@ -199,7 +199,7 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
 
 def _refresh_label_index(store: VocabStore) -> None:
     """Save the label index of the new state beside the store, so a server starts with it ready."""
-    from vocabserver.index.label_index import LabelIndexHolder, index_path
+    from vocabserver.index.holder import LabelIndexHolder, index_path
 
     LabelIndexHolder(store, index_path(store)).current()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from vocabserver.auth.tokens import Tokens
 from vocabserver.changes.writer import Writer
 from vocabserver.config import Settings
-from vocabserver.index.label_index import LabelIndexHolder, index_path
+from vocabserver.index.holder import LabelIndexHolder, index_path
 from vocabserver.sparql.pool import EvaluatorPool, ThreadEvaluator, snapshot_factory, store_factory
 from vocabserver.sparql.service import Limits, SparqlService
 from vocabserver.store.embedded import VocabStore
