@@ -97,9 +97,6 @@ class ChangeSet:
                 found[triple.subject.value] = None
         return list(found)
 
-    def inverse(self, actor: str, comment: str, reverts: int) -> "ChangeSet":
-        return ChangeSet(self.graph, list(self.added), list(self.removed), actor, comment, "revert", reverts=reverts)
-
 
 def parse_triples(text: str) -> list[ox.Triple]:
     """Triples from N-Triples text (a ValueError with the line when it does not parse)."""

@@ -84,10 +84,6 @@ class History:
     def committed(self, number: int) -> None:
         self._last = number
 
-    def forget(self) -> None:
-        """The log changed outside this process's writer (a restore): read the last number again."""
-        self._last = None
-
     def uri(self, number: int) -> str:
         return f"{self.base}changes/{number}"
 

@@ -23,7 +23,7 @@ from vocabserver.changes.validation import LARGE, CONCEPT, Overlay, touched, val
 from vocabserver.store.catalogue import CLASS_PARTITIONS, PROPERTY_PARTITIONS, now_literal
 from vocabserver.store.events import Events
 from vocabserver.store.queries import render
-from vocabserver.store.stats import SCHEME_PROPS, one_per_language
+from vocabserver.store.stats import scheme_entry
 
 log = logging.getLogger(__name__)
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -52,10 +52,9 @@ class Writer:
         return self._lock
 
     # -- versions --------------------------------------------------------------------------------
-    def concept_version(self, uri: str, graph: ox.NamedNode | None = None) -> str:
+    def concept_version(self, uri: str, graph: ox.NamedNode) -> str:
         """A digest of everything said about `uri` in its graph: changes whenever its description does."""
-        lines = sorted(ntriples([q.triple for q in self.store.quads(ox.NamedNode(uri), None, None, graph)
-                                 if graph is not None or q.graph_name in self.store.live_graphs()]).splitlines())
+        lines = sorted(ntriples([q.triple for q in self.store.quads(ox.NamedNode(uri), None, None, graph)]).splitlines())
         return hashlib.blake2b("\n".join(lines).encode("utf-8"), digest_size=10).hexdigest()
 
     def vocabulary_version(self, vocab_id: str) -> str:
@@ -205,16 +204,5 @@ class Writer:
 
 def _schemes(view: Overlay) -> list[dict]:
     """The schemes of the would-be graph with what the catalogue copies of them (as stats.graph_schemes)."""
-    found = []
-    for uri in view.subjects(RDF_TYPE, SCHEME):
-        if not isinstance(uri, ox.NamedNode):
-            continue
-        entry: dict = {"uri": uri, "license": None}
-        for key, props in SCHEME_PROPS.items():
-            values = [value for prop in props for value in view.objects(uri, ox.NamedNode(prop))]
-            if key == "license":
-                entry["license"] = values[0] if values else None
-            else:
-                entry[key] = values if key != "titles" else one_per_language(values)
-        found.append(entry)
+    found = [scheme_entry(uri, view.objects) for uri in view.subjects(RDF_TYPE, SCHEME) if isinstance(uri, ox.NamedNode)]
     return sorted(found, key=lambda e: e["uri"].value)

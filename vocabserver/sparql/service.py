@@ -102,10 +102,6 @@ class SparqlService:
             raise QueryRefused("SERVICE is not allowed: this endpoint does not query other endpoints")
         return found
 
-    def refuse_update(self) -> None:
-        raise QueryRefused("SPARQL Update is not accepted: this endpoint is read-only (editing, with "
-                           "authentication, will come with the editing interface)", 403)
-
     def run(self, query: str, default_graphs: list[str] | None = None,
             named_graphs: list[str] | None = None, checked: Scan | None = None) -> QueryResult:
         found = checked or self.check(query)

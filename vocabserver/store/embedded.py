@@ -119,6 +119,7 @@ class VocabStore:
         self._commit_seen: int | None = None
         self._checked_at = 0.0
         self._union_live: tuple[str, bool] | None = None
+        self._readable: tuple[str, list] | None = None
         if path is not None:
             if read_only:
                 self._readers = _hold_shared(path / READERS_FILE)
@@ -196,11 +197,15 @@ class VocabStore:
 
     def readable_graphs(self) -> list[ox.NamedNode]:
         """What SPARQL reads: the live vocabularies, the catalogue, the change log and the other graphs
-        written through SPARQL Update or the Graph Store Protocol."""
-        graphs = list(self.live_graphs())
-        if self.has_graph(self.history_graph):
-            graphs.append(self.history_graph)
-        return graphs + self.other_graphs()
+        written through SPARQL Update or the Graph Store Protocol (computed once per store state: every commit
+        that adds a graph moves the stamp)."""
+        modified = self.modified()
+        if self._readable is None or self._readable[0] != modified:
+            graphs = list(self.live_graphs())
+            if self.has_graph(self.history_graph):
+                graphs.append(self.history_graph)
+            self._readable = (modified, graphs + self.other_graphs())
+        return self._readable[1]
 
     # -- reading ----------------------------------------------------------
     def _catalogue_quads(self):
@@ -239,12 +244,10 @@ class VocabStore:
         return self.store.query(sparql, **kwargs)
 
     def other_graphs(self) -> list[ox.NamedNode]:
-        """Named graphs that are neither vocabularies nor the server's own (written by SPARQL Update or the
-        Graph Store Protocol), nor a load in progress."""
-        live, own = self.live_graphs(), {self.catalogue.graph, self.history_graph}
+        """Named graphs written by SPARQL Update or the Graph Store Protocol: any outside `<base>graph/`, where
+        the vocabularies, the server's own graphs and loads in progress live (the writer refuses it to them)."""
         prefix = self.base_uri + "graph/"
-        return [g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode) and g not in live
-                and g not in own and not (g.value.startswith(prefix) and g.value.endswith("/staging"))]
+        return [g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode) and not g.value.startswith(prefix)]
 
     def dump_graph(self, graph: ox.NamedNode) -> bytes:
         """One graph as N-Triples (pyoxigraph writes each term one way: equal triples give equal lines)."""

@@ -37,17 +37,21 @@ def graph_schemes(store: ox.Store, graph: ox.NamedNode) -> list[dict]:
         uri = row["scheme"]
         if any(s["uri"] == uri for s in schemes):
             continue
-        entry: dict = {"uri": uri, "license": None}
-        for key, props in SCHEME_PROPS.items():
-            values = []
-            for prop in props:
-                values.extend(q.object for q in store.quads_for_pattern(uri, ox.NamedNode(prop), None, graph))
-            if key == "license":
-                entry["license"] = values[0] if values else None
-            else:
-                entry[key] = values if key != "titles" else one_per_language(values)
-        schemes.append(entry)
+        schemes.append(scheme_entry(uri, lambda s, p: [q.object for q in store.quads_for_pattern(s, p, None, graph)]))
     return schemes
+
+
+def scheme_entry(uri: ox.NamedNode, objects) -> dict:
+    """What the catalogue copies of one scheme, `objects(subject, predicate)` reading its graph (the store,
+    or the would-be state of a change)."""
+    entry: dict = {"uri": uri, "license": None}
+    for key, props in SCHEME_PROPS.items():
+        values = [value for prop in props for value in objects(uri, ox.NamedNode(prop))]
+        if key == "license":
+            entry["license"] = values[0] if values else None
+        else:
+            entry[key] = values if key != "titles" else one_per_language(values)
+    return entry
 
 
 def one_per_language(literals: list) -> list:

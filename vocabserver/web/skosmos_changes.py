@@ -49,7 +49,7 @@ def _change_list(vocab_id: str, created_only: bool) -> Response:
                 continue  # listed at its latest change; gone since (deleted): not listed
             seen.add(uri)
             item = {"uri": uri, "prefLabel": index.label_of(concept[0], lang)[0], "date": _date(change.time),
-                    "deprecated": bool(index._deprecated[concept[0]])}
+                    "deprecated": bool(index.deprecated[concept[0]])}
             replaced = [q.object.value for q in store().quads(ox.NamedNode(uri), ox.NamedNode(REPLACED_BY), None,
                                                                store().graph_iri(vocab_id))]
             if replaced:
