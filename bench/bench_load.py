@@ -66,7 +66,7 @@ def full_check(path: Path) -> dict[str, float]:
     """Seconds of `vocabserver check`'s work (every check, report-only ones included) per vocabulary."""
     store = VocabStore(path, BASE, read_only=True)
     try:
-        return {vocab_id: timed(lambda: run_checks(store.store, ox.NamedNode(info.graph), vocab_id, full=True))
+        return {vocab_id: timed(lambda: run_checks(store, ox.NamedNode(info.graph), vocab_id, full=True))
                 for vocab_id, info in store.vocabularies().items()}
     finally:
         store.close()

@@ -78,6 +78,16 @@ class Server:
         self.stop()
         raise RuntimeError("server not ready in time")
 
+    def wait_labels(self, timeout: float = 120) -> None:
+        """Until the label index of the served state is built (a first build takes seconds at bundled size):
+        timings of writes made visible to lookup start from a server that is ready."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if self.get("/health").json()["labels"]["ready"]:
+                return
+            time.sleep(0.2)
+        raise RuntimeError("label index not ready in time")
+
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(self.url + path, timeout=30, **kwargs)
 

@@ -216,15 +216,15 @@ def test_label_hygiene_and_documentation_are_in_the_report_not_the_load(tmp_path
     import pyoxigraph as ox
 
     from vocabserver.changes.checks import run_checks
+    from vocabserver.store.embedded import VocabStore
 
-    store = ox.Store()
-    graph = ox.NamedNode("http://example.org/g")
-    store.load((HEAD + """
+    store = VocabStore(None, "http://example.org/")
+    graph = store.stage("essai", data=(HEAD + """
 ex:a a skos:Concept ; skos:prefLabel "vase"@fr , "vase"@xx ; skos:altLabel "" , "pot" ; skos:inScheme ex:s ;
     skos:topConceptOf ex:s ; skos:definition "Récipient."@fr .
 ex:b a skos:Concept ; skos:prefLabel "  épée  à  deux mains"@fr ; skos:altLabel "?"@fr , "bo\\u0007l"@fr ;
     skos:hiddenLabel "caf\\uFFFD"@fr ; skos:inScheme ex:s ; skos:topConceptOf ex:s .
-""").encode(), format=ox.RdfFormat.TURTLE, to_graph=graph)
+""").encode(), fmt=ox.RdfFormat.TURTLE)
     load_time = run_checks(store, graph, "essai")
     assert not {"empty-label", "omitted-language-tag", "undocumented-concepts"} & {f.check for f in load_time.findings}
     report = run_checks(store, graph, "essai", full=True)

@@ -84,17 +84,16 @@ def test_minted_uris_follow_the_configured_base(loaded_dir):
     ("both.ttl", 'ex:a a skos:Concept, skos:Collection ; skos:prefLabel "a"@fr .\n', "concept-and-collection", "error"),
 ])
 def test_each_check_finds_its_case_with_its_severity(tmp_path, name, body, check, severity):
-    store = ox.Store()
-    graph = ox.NamedNode("http://example.org/g")
-    store.load(path=str(ttl(tmp_path, name, body)), format=ox.RdfFormat.TURTLE, to_graph=graph)
+    store = VocabStore(None, "http://example.org/")
+    graph = store.stage("t", path=ttl(tmp_path, name, body), fmt=ox.RdfFormat.TURTLE)
     report = run_checks(store, graph, "t")
     assert check in {f.check for f in report.findings if f.severity == severity}, report.as_dict()
 
 
 def test_orphans_are_warnings(tmp_path):
-    store = ox.Store()
-    graph = ox.NamedNode("http://example.org/g")
-    store.load(PREFIXES + 'ex:a a skos:Concept ; skos:prefLabel "a"@fr .', format=ox.RdfFormat.TURTLE, to_graph=graph)
+    store = VocabStore(None, "http://example.org/")
+    graph = store.stage("t", data=(PREFIXES + 'ex:a a skos:Concept ; skos:prefLabel "a"@fr .').encode(),
+                        fmt=ox.RdfFormat.TURTLE)
     report = run_checks(store, graph, "t")
     assert not report.errors and [f.check for f in report.warnings] == ["orphans"]
 

@@ -28,6 +28,7 @@ def served(tmp_path_factory):
     assert created.returncode == 0, created.stderr
     srv.token = created.stdout.strip().splitlines()[-1]
     srv.base = srv.get("/health").json()["base_uri"]
+    srv.wait_labels()
     yield srv
     srv.stop()
 

@@ -239,7 +239,7 @@ def check(ctx: Context, ids: tuple[str, ...], as_json: bool, warnings: bool) -> 
     store = ctx.store(create=False)
     reports = []
     for vocab_id in _known(store, ids):
-        reports.append(run_checks(store.store, ox.NamedNode(store.info(vocab_id).graph), vocab_id, full=True))
+        reports.append(run_checks(store, ox.NamedNode(store.info(vocab_id).graph), vocab_id, full=True))
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=1))
     else:
@@ -299,7 +299,7 @@ def stats(ctx: Context, as_json: bool) -> None:
     rows = []
     for info in store.vocabularies().values():
         row = info.as_dict()
-        row["depth"] = depth(store.store, ox.NamedNode(info.graph), info.concepts)
+        row["depth"] = depth(store, ox.NamedNode(info.graph), info.concepts)
         rows.append(row)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))

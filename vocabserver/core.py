@@ -14,7 +14,9 @@ from vocabserver.auth.tokens import Tokens
 from vocabserver.changes.writer import Writer
 from vocabserver.config import Settings
 from vocabserver.index.holder import LabelIndexHolder, index_path
-from vocabserver.sparql.pool import EvaluatorPool, ThreadEvaluator, snapshot_factory, store_factory
+from vocabserver.sparql.pool import EvaluatorPool
+from vocabserver.sparql.threads import ThreadEvaluator
+from vocabserver.store.sources import snapshot_factory, store_factory
 from vocabserver.sparql.service import Limits, SparqlService
 from vocabserver.store.embedded import VocabStore
 from vocabserver.store.events import Events

@@ -16,6 +16,8 @@ finding refuses a load is the vocabulary's policy (`Policy`), not the check's.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +25,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from vocabserver.store.queries import query
+
+if TYPE_CHECKING:  # the seam, never pyoxigraph's Store
+    from vocabserver.store.embedded import VocabStore
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -85,13 +90,13 @@ class Policy:
         return [f for f in report.findings if f.severity == ERROR or f.check == "duplicate-preflabel"]
 
 
-def _select(store: ox.Store, name: str, graph: ox.NamedNode) -> list[dict[str, str]]:
+def _select(store: VocabStore, name: str, graph: ox.NamedNode) -> list[dict[str, str]]:
     result = store.query(query(f"checks/{name}"), default_graph=graph)
     names = [v.value for v in result.variables]
     return [{k: (s[k].value if s[k] is not None else None) for k in names} for s in result]
 
 
-def broader_edges(store: ox.Store, graph: ox.NamedNode) -> dict[str, set[str]]:
+def broader_edges(store: VocabStore, graph: ox.NamedNode) -> dict[str, set[str]]:
     edges: dict[str, set[str]] = defaultdict(set)
     for row in _select(store, "broader-edges", graph):
         edges[row["concept"]].add(row["broader"])
@@ -167,7 +172,7 @@ def _check_duplicates(store, graph) -> list[Finding]:
     by_label: dict[tuple[str, str], list[str]] = defaultdict(list)
     for row in store.query(query("checks/duplicate-preflabel"), default_graph=graph):
         label, concept = row["label"], row["concept"]
-        if any(True for _ in store.quads_for_pattern(concept, _TYPE, _CONCEPT, graph)):
+        if any(True for _ in store.quads(concept, _TYPE, _CONCEPT, graph)):
             by_label[(label.value, getattr(label, "language", None) or "")].append(concept.value)
     return [Finding(WARNING, "duplicate-preflabel", f"prefLabel {text!r}@{lang or '-'} is used by several "
                     "concepts (ambiguous: a record cannot say which)", concepts)
@@ -178,7 +183,7 @@ def _check_dangling(store, graph) -> list[Finding]:
     findings = []
     for row in store.query(query("checks/dangling"), default_graph=graph):
         target = row["object"]
-        for quad in store.quads_for_pattern(None, None, target, graph):
+        for quad in store.quads(None, None, target, graph):
             prop = quad.predicate.value
             if not prop.startswith(SKOS) or prop in _MAPPINGS:
                 continue
@@ -220,7 +225,7 @@ _CHECKS = (
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="checks")
 
 
-def run_checks(store: ox.Store, graph: ox.NamedNode, vocabulary: str, full: bool = False) -> CheckReport:
+def run_checks(store: VocabStore, graph: ox.NamedNode, vocabulary: str, full: bool = False) -> CheckReport:
     """The load's checks; `full` adds the report-only ones (label hygiene, documentation: label_checks)."""
     report = CheckReport(vocabulary)
     futures = [_POOL.submit(check, store, graph) for check in _CHECKS]

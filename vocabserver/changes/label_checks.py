@@ -7,12 +7,17 @@ Tags", "Undocumented Concepts").
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import unicodedata
 
 import pyoxigraph as ox
 
 from vocabserver.changes.checks import INFO, WARNING, Finding
 from vocabserver.rdf.namespaces import PREFIXES
+
+if TYPE_CHECKING:  # the seam, never pyoxigraph's Store
+    from vocabserver.store.embedded import VocabStore
 
 SKOS = PREFIXES["skos"]
 _LABELS = [ox.NamedNode(SKOS + p) for p in ("prefLabel", "altLabel", "hiddenLabel")]
@@ -47,11 +52,11 @@ def _unusual(text: str) -> str | None:
     return None
 
 
-def label_findings(store: ox.Store, graph: ox.NamedNode) -> list[Finding]:
+def label_findings(store: VocabStore, graph: ox.NamedNode) -> list[Finding]:
     findings: list[Finding] = []
     for predicate in _LABELS:
         kind = predicate.value.rsplit("#", 1)[-1]
-        for quad in store.quads_for_pattern(None, predicate, None, graph):
+        for quad in store.quads(None, predicate, None, graph):
             label, subject = quad.object, quad.subject.value
             if not isinstance(label, ox.Literal):
                 findings.append(Finding(WARNING, "label-not-literal", f"{kind} is a resource, not text", [subject]))
@@ -77,12 +82,12 @@ def label_findings(store: ox.Store, graph: ox.NamedNode) -> list[Finding]:
     return findings
 
 
-def undocumented_findings(store: ox.Store, graph: ox.NamedNode) -> list[Finding]:
+def undocumented_findings(store: VocabStore, graph: ox.NamedNode) -> list[Finding]:
     """One finding for the whole vocabulary: how many concepts have no note at all, with a sample."""
     documented: set[str] = set()
     for predicate in _NOTES:
-        documented.update(q.subject.value for q in store.quads_for_pattern(None, predicate, None, graph))
-    concepts = [q.subject.value for q in store.quads_for_pattern(None, _TYPE, _CONCEPT, graph)]
+        documented.update(q.subject.value for q in store.quads(None, predicate, None, graph))
+    concepts = [q.subject.value for q in store.quads(None, _TYPE, _CONCEPT, graph)]
     missing = [c for c in concepts if c not in documented]
     if not missing:
         return []
@@ -91,5 +96,5 @@ def undocumented_findings(store: ox.Store, graph: ox.NamedNode) -> list[Finding]
                     f"{min(len(missing), UNDOCUMENTED_SAMPLE)} are listed)", sorted(missing)[:UNDOCUMENTED_SAMPLE])]
 
 
-def report_only_findings(store: ox.Store, graph: ox.NamedNode) -> list[Finding]:
+def report_only_findings(store: VocabStore, graph: ox.NamedNode) -> list[Finding]:
     return label_findings(store, graph) + undocumented_findings(store, graph)

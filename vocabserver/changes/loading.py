@@ -79,10 +79,10 @@ def bundled_files() -> dict[str, Path]:
 
 def _verify(store: VocabStore, vocab_id: str, staged: ox.NamedNode, source: str,
             version: str, policy: str = STRICT) -> tuple[CheckReport, Staged]:
-    return _verify_in(store.store, vocab_id, staged, source, version, policy)
+    return _verify_in(store, vocab_id, staged, source, version, policy)
 
 
-def _verify_in(raw: ox.Store, vocab_id: str, staged: ox.NamedNode, source: str,
+def _verify_in(raw: VocabStore, vocab_id: str, staged: ox.NamedNode, source: str,
                version: str, policy: str) -> tuple[CheckReport, Staged]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="counts") as side:
         counts = side.submit(graph_counts, raw, staged)
@@ -186,9 +186,8 @@ def load_file(store: VocabStore, path: Path, vocab_id: str, fmt: str | None = No
     changes += [{"kind": "added-by-normalisation", "count": a["count"], "property": a["property"]} for a in added]
     source, version = f"file:{path.name}", content_version(data)
     if dry_run:
-        scratch = ox.Store()  # the checks run on a copy in memory: the store is not touched
-        graph = ox.NamedNode(base + "dry-run")
-        scratch.bulk_load(payload, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        scratch = VocabStore(None, store.base_uri)  # the checks run on a copy in memory: the store is not touched
+        graph = scratch.stage(vocab_id, data=payload, fmt=ox.RdfFormat.N_TRIPLES, base_iri=base)
         report, item = _verify_in(scratch, vocab_id, graph, source, version, policy)
         status = "dry-run"
     else:

@@ -23,7 +23,7 @@ def quality_report(store: VocabStore, vocab_id: str, per_check: int = 500) -> di
     with _lock:
         if key in _cache:
             return _cache[key]
-    report = run_checks(store.store, ox.NamedNode(info.graph), vocab_id, full=True)
+    report = run_checks(store, ox.NamedNode(info.graph), vocab_id, full=True)
     groups: dict[tuple[str, str], list] = {}
     for finding in report.findings:
         groups.setdefault((finding.severity, finding.check), []).append(finding)

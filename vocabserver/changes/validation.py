@@ -187,12 +187,13 @@ def validate_whole(store, graph: ox.NamedNode, vocabulary: str, policy: str, rem
     the load's checks on a scratch copy of the would-be graph, compared with the same checks now."""
     from vocabserver.changes.changeset import ntriples
     from vocabserver.changes.checks import run_checks
+    from vocabserver.store.embedded import VocabStore
 
     lines = set(store.dump_graph(graph).splitlines())
     lines -= set(ntriples(removed).encode("utf-8").splitlines())
     lines |= set(ntriples(added).encode("utf-8").splitlines())
-    scratch = ox.Store()
-    scratch.bulk_load(b"\n".join(lines), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-    old = {_key(f) for f in run_checks(store.store, graph, vocabulary).findings}
-    report = CheckReport(vocabulary, [f for f in run_checks(scratch, graph, vocabulary).findings if _key(f) not in old])
+    scratch = VocabStore(None, store.base_uri)  # in memory: the store is not touched
+    copy = scratch.stage(vocabulary, data=b"\n".join(lines), fmt=ox.RdfFormat.N_TRIPLES)
+    old = {_key(f) for f in run_checks(store, graph, vocabulary).findings}
+    report = CheckReport(vocabulary, [f for f in run_checks(scratch, copy, vocabulary).findings if _key(f) not in old])
     return report.findings, Policy(policy).refusals(report)

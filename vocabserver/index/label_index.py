@@ -106,37 +106,37 @@ class LabelIndex(HierarchyReads, LabelSearch, AlphabeticalIndex):
         vocab_ids = sorted(v for v in live.values() if v != "catalogue")
         graphs = {g: vocab_ids.index(v) for g, v in live.items() if v != "catalogue"}
         concepts: dict[tuple[int, str], None] = {}
-        for quad in store.store.quads_for_pattern(None, RDF_TYPE, CONCEPT, None):
+        for quad in store.quads(None, RDF_TYPE, CONCEPT, None):
             vocab = graphs.get(quad.graph_name)
             if vocab is not None and type(quad.subject) is ox.NamedNode:
                 concepts[(vocab, quad.subject.value)] = None
         labels = []
         for kind, local in KIND_NAMES.items():  # the kind's name is its SKOS property
-            for quad in store.store.quads_for_pattern(None, ox.NamedNode(SKOS + local), None, None):
+            for quad in store.quads(None, ox.NamedNode(SKOS + local), None, None):
                 vocab = graphs.get(quad.graph_name)
                 if vocab is not None and type(quad.object) is ox.Literal:
                     labels.append((vocab, quad.subject.value, kind, quad.object.value, quad.object.language))
         links = []
         for predicate, upward in ((BROADER, True), (NARROWER, False)):
-            for quad in store.store.quads_for_pattern(None, predicate, None, None):
+            for quad in store.quads(None, predicate, None, None):
                 vocab = graphs.get(quad.graph_name)
                 if vocab is not None and type(quad.object) is ox.NamedNode:
                     child, parent = (quad.subject.value, quad.object.value)
                     links.append((vocab, child, parent) if upward else (vocab, parent, child))
         flagged = {"deprecated": [], "guide": [], "tops": []}
-        for quad in store.store.quads_for_pattern(None, TOP_CONCEPT_OF, None, None):
+        for quad in store.quads(None, TOP_CONCEPT_OF, None, None):
             vocab = graphs.get(quad.graph_name)
             if vocab is not None:
                 flagged["tops"].append((vocab, quad.subject.value))
-        for quad in store.store.quads_for_pattern(None, HAS_TOP_CONCEPT, None, None):
+        for quad in store.quads(None, HAS_TOP_CONCEPT, None, None):
             vocab = graphs.get(quad.graph_name)
             if vocab is not None and type(quad.object) is ox.NamedNode:
                 flagged["tops"].append((vocab, quad.object.value))
-        for quad in store.store.quads_for_pattern(None, OWL_DEPRECATED, None, None):
+        for quad in store.quads(None, OWL_DEPRECATED, None, None):
             vocab = graphs.get(quad.graph_name)
             if vocab is not None and type(quad.object) is ox.Literal and quad.object.value in ("true", "1"):
                 flagged["deprecated"].append((vocab, quad.subject.value))
-        for quad in store.store.quads_for_pattern(None, COLLECTION_MEMBER, None, None):
+        for quad in store.quads(None, COLLECTION_MEMBER, None, None):
             vocab = graphs.get(quad.graph_name)
             if vocab is not None and type(quad.subject) is ox.NamedNode and quad.subject.value.endswith(
                     "/guide-terms"):

@@ -90,7 +90,7 @@ def bundled_stats() -> list[dict]:
             out = []
             for info in store.vocabularies().values():
                 row = info.as_dict()
-                row["depth"] = depth(store.store, ox.NamedNode(info.graph), info.concepts)
+                row["depth"] = depth(store, ox.NamedNode(info.graph), info.concepts)
                 out.append(row)
             return out
         finally:

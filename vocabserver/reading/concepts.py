@@ -1,8 +1,8 @@
 """A concept as clients and pages show it: labels by language, notes, relations with their labels.
 
-Read from the store (the concept's own statements in its vocabulary graph);
-the labels of related concepts and the hierarchy come from the label index,
-which already holds them, so a concept costs one index scan of its subject.
+Read from the store with one backend operation (the concept's statements for the properties shown, and
+its collections: queries/reading/concept.rq); the labels of related concepts and the hierarchy come from
+the label index, which already holds them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ REPLACED_BY = {DCT + "isReplacedBy"}
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDF_TYPE_NODE = ox.NamedNode(RDF_TYPE)
 CONCEPT_NODE = ox.NamedNode(SKOS + "Concept")
-# The properties a concept page shows, each read with one seek (skos:narrower only as a fallback, below).
+# The properties a concept page shows (skos:narrower only as a fallback, below).
 SHOWN = [RDF_TYPE, *LABELS, SKOS + "notation", *NOTES, SKOS + "broader", SKOS + "related", *MAPPINGS, SKOS + "inScheme",
          SKOS + "topConceptOf", *DATES, OWL + "deprecated", *REPLACED_BY]
 # Never read as "other properties": structure shown elsewhere (narrower from the index; members and top
@@ -49,55 +49,64 @@ def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = 
     graphs = {g: v for g, v in live.items() if v != "catalogue" and (vocab_id is None or v == vocab_id)}
     if not is_iri(uri):
         return None
-    subject = ox.NamedNode(uri)
-    typed = [q.graph_name for q in store.store.quads_for_pattern(subject, RDF_TYPE_NODE, CONCEPT_NODE, None)
-             if q.graph_name in graphs]
+    known = [c for c in index.concepts_of(uri) if vocab_id is None or index.vocab_of(c) == vocab_id]
+    # One backend operation: what the page shows, the vocabulary's other properties, the collections.
+    asked = SHOWN if known else [*SHOWN, SKOS + "narrower"]
+    rows = [r for r in store.concept_rows(uri, [*asked, *_other_predicates(store, graphs)]) if r.graph in graphs]
+    typed = [r.graph for r in rows if r.predicate == RDF_TYPE and r.object == CONCEPT_NODE]
     if not typed:
         return None
     graph = typed[0]
     vocab = graphs[graph]
-    concept_ids = [c for c in index.concepts_of(uri) if index.vocab_of(c) == vocab]
+    rows = [r for r in rows if r.graph == graph]
+    concept_ids = [c for c in known if index.vocab_of(c) == vocab]
     concept = concept_ids[0] if concept_ids else None
     out: dict = {"uri": uri, "vocab": vocab, "types": [], "prefLabel": {}, "altLabel": {}, "hiddenLabel": {},
                  "notation": [], "notes": {}, "broader": [], "narrower": [], "narrowerTotal": 0, "related": [],
                  "mappings": {}, "inScheme": [], "topConceptOf": [], "dates": {}, "deprecated": False,
                  "replacedBy": [], "properties": []}
     narrower_uris: list[str] = []
-    for predicate in SHOWN if concept is not None else [*SHOWN, SKOS + "narrower"]:
-        for quad in store.store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph):
-            obj = quad.object
-            if predicate == RDF_TYPE:
-                out["types"].append(compact_iri(obj.value))
-            elif predicate in LABELS and isinstance(obj, ox.Literal):
-                language = obj.language or ""
-                if predicate == SKOS + "prefLabel":
-                    out["prefLabel"].setdefault(language, obj.value)
-                else:
-                    out[LABELS[predicate]].setdefault(language, []).append(obj.value)
-            elif predicate == SKOS + "notation" and isinstance(obj, ox.Literal):
-                out["notation"].append(obj.value)
-            elif predicate in NOTES and isinstance(obj, ox.Literal):
-                out["notes"].setdefault(NOTES[predicate], {}).setdefault(obj.language or "", []).append(obj.value)
-            elif predicate == SKOS + "narrower" and isinstance(obj, ox.NamedNode):
-                narrower_uris.append(obj.value)  # read only when the index does not know the concept
-            elif predicate in RELATIONS and isinstance(obj, ox.NamedNode):
-                out[RELATIONS[predicate]].append(obj.value)
-            elif predicate in MAPPINGS and isinstance(obj, ox.NamedNode):
-                out["mappings"].setdefault(MAPPINGS[predicate], []).append(obj.value)
-            elif predicate == SKOS + "inScheme":
-                out["inScheme"].append(obj.value)
-            elif predicate == SKOS + "topConceptOf":
-                out["topConceptOf"].append(obj.value)
-            elif predicate in DATES and isinstance(obj, ox.Literal):
-                out["dates"][DATES[predicate]] = obj.value
-            elif predicate == OWL + "deprecated" and isinstance(obj, ox.Literal):
-                out["deprecated"] = obj.value in ("true", "1")
-            elif predicate in REPLACED_BY and isinstance(obj, ox.NamedNode):
-                out["replacedBy"].append(obj.value)
-    out["properties"] = _other_properties(store, graph, subject, vocab)
+    used = set(asked)
+    for row in rows:
+        predicate, obj = row.predicate, row.object
+        if predicate not in used:
+            continue
+        if predicate == RDF_TYPE:
+            out["types"].append(compact_iri(obj.value))
+        elif predicate in LABELS and isinstance(obj, ox.Literal):
+            language = obj.language or ""
+            if predicate == SKOS + "prefLabel":
+                out["prefLabel"].setdefault(language, obj.value)
+            else:
+                out[LABELS[predicate]].setdefault(language, []).append(obj.value)
+        elif predicate == SKOS + "notation" and isinstance(obj, ox.Literal):
+            out["notation"].append(obj.value)
+        elif predicate in NOTES and isinstance(obj, ox.Literal):
+            out["notes"].setdefault(NOTES[predicate], {}).setdefault(obj.language or "", []).append(obj.value)
+        elif predicate == SKOS + "narrower" and isinstance(obj, ox.NamedNode):
+            narrower_uris.append(obj.value)  # read only when the index does not know the concept
+        elif predicate in RELATIONS and isinstance(obj, ox.NamedNode):
+            out[RELATIONS[predicate]].append(obj.value)
+        elif predicate in MAPPINGS and isinstance(obj, ox.NamedNode):
+            out["mappings"].setdefault(MAPPINGS[predicate], []).append(obj.value)
+        elif predicate == SKOS + "inScheme":
+            out["inScheme"].append(obj.value)
+        elif predicate == SKOS + "topConceptOf":
+            out["topConceptOf"].append(obj.value)
+        elif predicate in DATES and isinstance(obj, ox.Literal):
+            out["dates"][DATES[predicate]] = obj.value
+        elif predicate == OWL + "deprecated" and isinstance(obj, ox.Literal):
+            out["deprecated"] = obj.value in ("true", "1")
+        elif predicate in REPLACED_BY and isinstance(obj, ox.NamedNode):
+            out["replacedBy"].append(obj.value)
+    out["properties"] = _other_properties([r for r in rows if r.predicate not in NOT_OTHER])
     out["coordinates"] = _coordinates(out["properties"])
+    out["types"].sort()
     for key in ("altLabel", "hiddenLabel"):
         for values in out[key].values():
+            values.sort()
+    for by_language in out["notes"].values():
+        for values in by_language.values():
             values.sort()
     # Relations with their labels, alphabetically: what a page or a client renders without more requests.
     for key in ("broader", "related", "replacedBy"):
@@ -115,39 +124,47 @@ def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = 
     out["notation"] = sorted(out["notation"])
     label, label_lang = _choose(out["prefLabel"], lang)
     out["label"], out["labelLang"] = label or uri, label_lang
-    out["collections"] = _collections(store, graph, uri, lang)
+    out["collections"] = _collections([r for r in rows if r.predicate == SKOS + "member"], lang)
     out["guideTerm"] = bool(index.guide[concept]) if concept is not None else False
     out["paths"] = index.paths(concept, lang) if concept is not None else []
     return out
 
 
-def _other_properties(store: VocabStore, graph: ox.NamedNode, subject: ox.NamedNode, vocab: str) -> list[dict]:
-    """Whatever else the file states about the concept (Muséofile's coordinates, an import's own
-    properties): one seek per property the vocabulary uses, as the catalogue lists them."""
-    try:
-        used = store.info(vocab).properties
-    except KeyError:
-        return []
-    rows = []
-    for predicate in sorted(p for p in used if p not in NOT_OTHER):
-        values = []
-        for quad in store.store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph):
-            obj = quad.object
-            if isinstance(obj, ox.NamedNode):
-                values.append({"uri": obj.value})
-            elif isinstance(obj, ox.Literal):
-                value = {"value": obj.value}
-                if obj.language:
-                    value["lang"] = obj.language
-                elif obj.datatype.value != PREFIXES["xsd"] + "string":
-                    value["datatype"] = compact_iri(obj.datatype.value)
-                values.append(value)
-            else:
-                values.append({"value": "(" + type(obj).__name__.lower() + ")"})
-        if values:
-            values.sort(key=lambda v: (v.get("lang", ""), v.get("uri") or v.get("value", "")))
-            rows.append({"property": predicate, "name": compact_iri(predicate), "values": values})
-    return rows
+def _other_predicates(store: VocabStore, graphs: dict) -> list[str]:
+    """The other properties the vocabularies state (Muséofile's coordinates, an import's own properties), as
+    the catalogue lists them: asked by name, never by reading every statement of a heading."""
+    used: set[str] = set()
+    for vocab in set(graphs.values()):
+        try:
+            used.update(store.info(vocab).properties)
+        except KeyError:
+            continue
+    return sorted(p for p in used if p not in NOT_OTHER)
+
+
+def _other_properties(rows) -> list[dict]:
+    """Whatever else the file states about the concept, grouped by property."""
+    by_property: dict[str, list[dict]] = {}
+    for row in rows:
+        obj = row.object
+        values = by_property.setdefault(row.predicate, [])
+        if isinstance(obj, ox.NamedNode):
+            values.append({"uri": obj.value})
+        elif isinstance(obj, ox.Literal):
+            value = {"value": obj.value}
+            if obj.language:
+                value["lang"] = obj.language
+            elif obj.datatype.value != PREFIXES["xsd"] + "string":
+                value["datatype"] = compact_iri(obj.datatype.value)
+            values.append(value)
+        else:
+            values.append({"value": "(" + type(obj).__name__.lower() + ")"})
+    out = []
+    for predicate in sorted(by_property):
+        values = by_property[predicate]
+        values.sort(key=lambda v: (v.get("lang", ""), v.get("uri") or v.get("value", "")))
+        out.append({"property": predicate, "name": compact_iri(predicate), "values": values})
+    return out
 
 
 def _coordinates(rows: list[dict]) -> dict | None:
@@ -168,15 +185,17 @@ def _item(index: LabelIndex, concept: int, lang: str) -> dict:
             "hasChildren": bool(index.narrower(concept))}
 
 
-def _collections(store: VocabStore, graph: ox.NamedNode, uri: str, lang: str) -> list[dict]:
-    found = []
-    for quad in store.store.quads_for_pattern(None, ox.NamedNode(SKOS + "member"), ox.NamedNode(uri), graph):
-        labels = {q.object.language or "": q.object.value
-                  for q in store.store.quads_for_pattern(quad.subject, ox.NamedNode(SKOS + "prefLabel"), None, graph)
-                  if isinstance(q.object, ox.Literal)}
-        label, label_lang = _choose(labels, lang)
-        found.append({"uri": quad.subject.value, "prefLabel": label or quad.subject.value, "lang": label_lang})
-    return sorted(found, key=lambda item: item["uri"])
+def _collections(rows, lang: str) -> list[dict]:
+    labels: dict[str, dict[str, str]] = {}
+    for row in rows:
+        found = labels.setdefault(row.object.value, {})
+        if isinstance(row.label, ox.Literal):
+            found.setdefault(row.label.language or "", row.label.value)
+    items = []
+    for collection, by_language in labels.items():
+        label, label_lang = _choose(by_language, lang)
+        items.append({"uri": collection, "prefLabel": label or collection, "lang": label_lang})
+    return sorted(items, key=lambda item: item["uri"])
 
 
 def _choose(labels: dict[str, str], lang: str) -> tuple[str | None, str]:

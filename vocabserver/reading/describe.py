@@ -35,17 +35,15 @@ class Description:
 
 
 def describe(store: VocabStore, iri: str, per_property: int = 1000) -> Description | None:
+    """Two backend operations: the resource's statements, then the labels of what it links to."""
     if not is_iri(iri):
         return None  # nothing is described by a text that is no IRI
     subject = ox.NamedNode(iri)
-    live = store.live_graphs()
     description = Description(iri)
     triples = description.triples
     counts: dict = {}
     linked: dict = {}  # insertion-ordered set
-    for quad in store.store.quads_for_pattern(subject, None, None, None):
-        if quad.graph_name not in live:
-            continue
+    for quad in store.statements(iri):
         if description.graph is None:
             description.graph = quad.graph_name.value
         predicate = quad.predicate
@@ -59,12 +57,8 @@ def describe(store: VocabStore, iri: str, per_property: int = 1000) -> Descripti
     if not triples:
         return None
     linked.pop(subject, None)
-    for obj in linked:
-        for prop in LABELS:
-            found = [q.triple for q in store.store.quads_for_pattern(obj, prop, None, None) if q.graph_name in live]
-            if found:
-                triples.extend(found)
-                break
+    for found in store.labels_of(list(linked)).values():
+        triples.extend(found)
     # The same statement may come from two graphs: once is enough.
     description.triples = list(dict.fromkeys(triples))
     return description

@@ -17,7 +17,9 @@ import pyoxigraph as ox
 
 from vocabserver.sparql.guard import GuardLimits, GuardRefused, Scan, scan
 from vocabserver.sparql.light import is_light
-from vocabserver.sparql.pool import EvaluatorPool, ThreadEvaluator, run_query
+from vocabserver.sparql.evaluation import run_query
+from vocabserver.sparql.pool import EvaluatorPool
+from vocabserver.sparql.threads import ThreadEvaluator
 from vocabserver.store.embedded import VocabStore
 
 
@@ -118,7 +120,7 @@ class SparqlService:
             default, named = UNION, None
         if default == UNION and len(query) <= _LIGHT_MAX and is_light(query):
             # Bounded work (sparql_light): evaluated here, without a hop to a worker.
-            reply = run_query(self.store.store, (query, *self._live_dataset(), self.limits.max_rows))
+            reply = run_query(self.store, (query, *self._live_dataset(), self.limits.max_rows))
         else:
             self.pool.refresh(self.store.modified())
             reply = self.pool.evaluate(query, default, named, self.limits.max_rows, self.limits.timeout)

@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from vocabserver.store.catalogue import VOID, Catalogue, VocabularyInfo, now_literal
 from vocabserver.rdf.namespaces import SKOS_PREFIXES
 from vocabserver.store.queries import render
+from vocabserver.store.resources import ResourceReads
 from vocabserver.rdf.formats import RdfFormatInfo
 
 # Beside the store's own files: read-only servers hold a shared lock on the first; writers write the
@@ -80,7 +81,7 @@ class Staged:
     properties: dict[str, int] = field(default_factory=dict)  # triples per property
 
 
-class VocabStore:
+class VocabStore(ResourceReads):
     def __init__(self, path: Path | None, base_uri: str | None, read_only: bool = False,
                  default_base_uri: str = "http://localhost:8080/"):
         """`base_uri` None means "not configured": use the store's own, or the default for a new store."""
@@ -209,6 +210,7 @@ class VocabStore:
 
     # -- reading ----------------------------------------------------------
     def _catalogue_quads(self):
+        self.count_operation()
         return self.store.quads_for_pattern(None, None, None, self.catalogue.graph)
 
     def vocabularies(self) -> dict[str, VocabularyInfo]:
@@ -229,6 +231,7 @@ class VocabStore:
     def modified(self) -> str:
         """When the store last changed (xsd:dateTime of the last commit): the base of caches and ETags."""
         if self._modified is None:
+            self.count_operation()
             self._modified = next((q.object.value for q in self.store.quads_for_pattern(
                 self.catalogue.root, ox.NamedNode("http://purl.org/dc/terms/modified"), None,
                 self.catalogue.graph)), "")
@@ -241,31 +244,38 @@ class VocabStore:
         return vocabularies[vocab_id]
 
     def query(self, sparql: str, **kwargs):
+        self.count_operation()
         return self.store.query(sparql, **kwargs)
 
     def other_graphs(self) -> list[ox.NamedNode]:
         """Named graphs written by SPARQL Update or the Graph Store Protocol: any outside `<base>graph/`, where
         the vocabularies, the server's own graphs and loads in progress live (the writer refuses it to them)."""
+        self.count_operation()
         prefix = self.base_uri + "graph/"
         return [g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode) and not g.value.startswith(prefix)]
 
     def dump_graph(self, graph: ox.NamedNode) -> bytes:
         """One graph as N-Triples (pyoxigraph writes each term one way: equal triples give equal lines)."""
+        self.count_operation()
         return self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
 
     def has_graph(self, graph: ox.NamedNode) -> bool:
+        self.count_operation()
         return self.store.contains_named_graph(graph)
 
     def contains(self, quad: ox.Quad) -> bool:
+        self.count_operation()
         return quad in self.store
 
     def quads(self, subject=None, predicate=None, obj=None, graph=None):
         """The quads matching a pattern (None matches anything): the seam's one pattern read, so that callers
         outside this package never hold pyoxigraph's Store."""
+        self.count_operation()
         return self.store.quads_for_pattern(subject, predicate, obj, graph)
 
     def export(self, vocab_id: str, fmt: RdfFormatInfo, output: IO[bytes] | None = None) -> bytes | None:
         info = self.info(vocab_id)
+        self.count_operation()
         kwargs = {"format": fmt.oxigraph, "from_graph": ox.NamedNode(info.graph)}
         if fmt.oxigraph in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML, ox.RdfFormat.TRIG):
             kwargs["prefixes"] = SKOS_PREFIXES

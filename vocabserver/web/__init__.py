@@ -39,11 +39,13 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     from vocabserver.web.health import blueprint as health
     from vocabserver.web.linkeddata import blueprint as linkeddata
     from vocabserver.web.pages import blueprint as pages
-    from vocabserver.web.skosmos import blueprint as skosmos
-    from vocabserver.web.skosmos_changes import blueprint as skosmos_changes
+    from vocabserver.web.compat.skosmos import blueprint as skosmos
+    from vocabserver.web.compat.skosmos_changes import blueprint as skosmos_changes
+    from vocabserver.web.compat.skosmos_hierarchy import blueprint as skosmos_hierarchy
     from vocabserver.web.sparql import blueprint as sparql
 
-    for blueprint in (health, pages, api, changes, graph_store, skosmos, skosmos_changes, sparql, linkeddata):
+    for blueprint in (health, pages, api, changes, graph_store, skosmos, skosmos_hierarchy, skosmos_changes, sparql,
+                      linkeddata):
         app.register_blueprint(blueprint)
 
     @app.before_request
