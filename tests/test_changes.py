@@ -86,7 +86,7 @@ def test_an_edit_is_recorded_visible_at_once_and_revertible(engine, client, admi
     # History: listed with its triples, per vocabulary and per concept.
     listed = client.get(f"/api/v1/changes?vocab=objets&concept={E}epee&triples=true").get_json()
     assert listed["total"] == 1 and listed["changes"][0]["added"] == change["added"]
-    assert client.get("/api/v1/changes?vocab=libre").get_json()["total"] == 0
+    assert [c["kind"] for c in client.get("/api/v1/changes?vocab=libre").get_json()["changes"]] == ["load"]
     # Revert: the inverse as a new change; the form is gone from lookup at once.
     reverted = client.post(f"/api/v1/changes/{change['id']}/revert", headers=admin)
     assert reverted.status_code == 201 and reverted.get_json()["reverts"] == change["id"]
@@ -98,7 +98,8 @@ def test_an_edit_is_recorded_visible_at_once_and_revertible(engine, client, admi
     assert again.status_code == 409 and again.get_json()["later"] == [reverted.get_json()["id"]]
     feed = ET.fromstring(client.get("/api/v1/vocabularies/objets/changes.atom").get_data())
     ids = [e.findtext("{http://www.w3.org/2005/Atom}id") for e in feed.iter("{http://www.w3.org/2005/Atom}entry")]
-    assert ids == [f"{BASE}changes/{reverted.get_json()['id']}", f"{BASE}changes/{change['id']}"]
+    # Newest first; the vocabulary's load (change 1) is the oldest entry.
+    assert ids == [f"{BASE}changes/{reverted.get_json()['id']}", f"{BASE}changes/{change['id']}", f"{BASE}changes/1"]
 
 
 def _unchanged(engine, action):
@@ -387,3 +388,83 @@ def test_skosmos_new_and_modified_come_from_the_change_log(engine, client, admin
     assert modified == [E + "vase", new]  # "arme" only gained a narrower link from the new concept
     assert [c["uri"] for c in client.get("/rest/v1/objets/modified?limit=1&offset=1").get_json()["changeList"]] == [new]
     assert client.get("/rest/v1/nope/new").status_code == 404
+
+
+def test_loads_go_through_the_write_path_and_are_recorded(engine, client, admin, tmp_path):
+    """A first load is recorded (counts, source) and cannot be reverted by triples; a reload keeps the triples it
+    moved, is revertible like an edit, and an earlier edit it overwrote can no longer be reverted silently."""
+    from vocabserver.changes.loading import load_file
+
+    listed = client.get("/api/v1/changes", query_string={"vocab": "objets"}).get_json()["changes"]
+    assert [(c["kind"], c["added"], c["removed"]) for c in listed] == [("load", 25, 0)]
+    first = listed[0]
+    assert first["comment"] == "load of file:objets.ttl" and first["revertible"] is False
+    refused = client.post(f"/api/v1/changes/{first['id']}/revert", headers=admin)
+    assert refused.status_code == 409 and "first load" in refused.get_json()["message"]
+
+    edit = _post(client, admin, added=[nt("vase", "altLabel", '"urne"@fr')]).get_json()
+    source = tmp_path / "objets.ttl"
+    source.write_text(VOCABULARY.replace('"vase"@fr .', '"vase"@fr ; skos:definition "Récipient."@fr .'),
+                      encoding="utf-8")
+    result = load_file(engine.store, source, "objets", writer=engine.writer, actor="marie")
+    assert result.status == "replaced" and result.change == edit["id"] + 1
+    reload = client.get(f"/api/v1/changes/{result.change}", query_string={"triples": "true"}).get_json()
+    assert (reload["kind"], reload["actor"]) == ("load", "marie")
+    # The reload removed the edit's altLabel (not in the file) and added the definition: exactly those.
+    assert reload["removed"] == [nt("vase", "altLabel", '"urne"@fr')]
+    assert reload["added"] == [nt("vase", "definition", '"Récipient."@fr')]
+    conflict = client.post(f"/api/v1/changes/{edit['id']}/revert", headers=admin)
+    assert conflict.status_code == 409 and conflict.get_json()["later"] == [result.change]
+
+    undone = client.post(f"/api/v1/changes/{result.change}/revert", headers=admin)
+    assert undone.status_code == 201, undone.get_json()
+    vase = ox.NamedNode(E + "vase")
+    graph = engine.store.graph_iri("objets")
+    assert engine.store.contains(ox.Quad(vase, ox.NamedNode(SKOS + "altLabel"), ox.Literal("urne", language="fr"),
+                                         graph))
+    assert not list(engine.store.quads(vase, ox.NamedNode(SKOS + "definition"), None, graph))
+
+
+def test_a_vocabulary_dump_keeps_its_etag_when_another_vocabulary_changes(engine, client, admin):
+    before = {name: client.get(f"/dumps/{name}.ttl") for name in ("objets", "libre")}
+    _post(client, admin, added=[nt("vase", "altLabel", '"urne"@fr')])
+    after = {name: client.get(f"/dumps/{name}.ttl") for name in ("objets", "libre")}
+    assert after["libre"].headers["ETag"] == before["libre"].headers["ETag"]
+    assert after["objets"].headers["ETag"] != before["objets"].headers["ETag"]
+    assert "urne" in after["objets"].get_data(as_text=True)
+    revalidated = client.get("/dumps/libre.ttl", headers={"If-None-Match": before["libre"].headers["ETag"]})
+    assert revalidated.status_code == 304
+    assert client.get("/dumps/objets.ttl", headers={"If-None-Match": before["objets"].headers["ETag"]}).status_code == 200
+
+
+def test_a_commit_is_announced_and_the_sparql_workers_follow_without_a_query(tmp_path):
+    """The workers' snapshot is rewritten when the change is announced, not by the next query."""
+    import time
+
+    from vocabserver.changes.changeset import ChangeSet
+    from vocabserver.changes.loading import load_file
+    from vocabserver.config import Settings
+    from vocabserver.core import Core
+    from vocabserver.store.embedded import VocabStore
+
+    source = tmp_path / "objets.ttl"
+    source.write_text(VOCABULARY, encoding="utf-8")
+    store = VocabStore(tmp_path / "store", BASE)
+    load_file(store, source, "objets")
+    core = Core(Settings(tmp_path / "store", BASE, BASE, sparql_workers=1), store)
+    heard = []
+    core.events.subscribe(heard.append)
+    try:
+        deadline = time.monotonic() + 60
+        while core.sparql.pool.generation != store.modified() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert core.sparql.pool.generation == store.modified()
+        change, _ = core.writer.apply(ChangeSet(store.graph_iri("objets"), [], [ox.Triple(
+            ox.NamedNode(E + "vase"), ox.NamedNode(SKOS + "altLabel"), ox.Literal("urne", language="fr"))], "t"))
+        assert [c.number for c in heard] == [change.number]
+        deadline = time.monotonic() + 10
+        while core.sparql.pool.generation != store.modified() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert core.sparql.pool.generation == store.modified()
+    finally:
+        core.sparql.pool.close()

@@ -72,3 +72,38 @@ def test_operations_are_counted_where_the_store_is_read(engine):
     store.statements(BASE + "deno")
     store.labels_of([])  # nothing asked: nothing read
     assert store.operations - before == 2
+
+
+def test_the_embedded_seeks_and_the_remote_queries_give_the_same_rows(engine):
+    """Each operation has two forms: the embedded store's index seeks, and the one SPARQL request a remote store
+    gets (queries/reading/*.rq). Both must return the same rows, on real concepts of every shape: with a
+    collection (guide terms), with 16,401 narrower, with other properties (a LOCA museum's coordinates)."""
+    import pyoxigraph as ox
+
+    from vocabserver.reading.concepts import NOT_OTHER, SHOWN, SKOS
+
+    store = engine.store
+    index = engine.labels.current()
+    uris = list(_concepts(engine).values())
+    uris.append(next(index.uris[c] for c in range(len(index.uris)) if index.vocab_of(c) == "loca"))
+    predicates = [*SHOWN, SKOS + "narrower", *sorted(p for v in store.vocabularies().values() if v.id != "catalogue"
+                                                      for p in v.properties if p not in NOT_OTHER)]
+    predicates = list(dict.fromkeys(predicates))
+
+    def rows(found) -> list[tuple]:
+        return sorted((r.graph.value, r.predicate, str(r.object), str(r.label)) for r in found)
+
+    compared = 0
+    for uri in uris:
+        by_seeks, by_query = store.concept_rows(uri, predicates), store.concept_rows_by_query(uri, predicates)
+        assert rows(by_seeks) == rows(by_query), uri
+        assert any(r.predicate == SKOS + "prefLabel" for r in by_seeks)
+        graph = by_seeks[0].graph
+        assert rows(store.concept_rows(uri, predicates, graph)) == rows(by_query)
+        linked = sorted({r.object for r in by_seeks if isinstance(r.object, ox.NamedNode)}, key=str)[:300]
+        seek_labels, query_labels = store.labels_of(linked), store.labels_of_by_query(linked)
+        assert {k: sorted(map(str, v)) for k, v in seek_labels.items()} == \
+               {k: sorted(map(str, v)) for k, v in query_labels.items()}, uri
+        compared += len(by_seeks) + len(seek_labels)
+    assert any(r.predicate == SKOS + "member" for r in store.concept_rows(_concepts(engine)["guide term"], predicates))
+    assert compared > 1000  # the heading's narrower and their labels: the comparison covered real volume

@@ -146,10 +146,11 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
                 def step(vid: str) -> None:
                     bar.current_item = vid
                     bar.update(1)
-                results = load_bundled(store, list(bundled) or None, force=force, progress=step, reload=reload)
+                results = load_bundled(store, list(bundled) or None, force=force, progress=step, reload=reload,
+                                       actor=_actor())
         else:
             results = [load_file(store, file, vocab_id or file.name.split(".")[0].lower(), fmt, force, no_normalise,
-                                 ctx.settings().load_limits, strict=strict, dry_run=dry_run)]
+                                 ctx.settings().load_limits, strict=strict, dry_run=dry_run, actor=_actor())]
     except LoadRefused as exc:
         if as_json:
             click.echo(json.dumps({"vocabulary": exc.report.vocabulary, "status": "refused", "message": str(exc),
@@ -179,7 +180,8 @@ def load(ctx: Context, file: Path | None, vocab_id: str | None, fmt: str | None,
             continue
         click.echo(f"{r.status} {r.vocabulary}: {r.counts.get('concepts', 0)} concepts, {r.counts.get('triples', 0)} "
                    f"triples, {len(r.report.errors)} errors, {len(r.report.warnings)} warnings "
-                   f"({r.seconds:.2f} s) from {r.source}, {r.policy} policy")
+                   f"({r.seconds:.2f} s) from {r.source}, {r.policy} policy"
+                   + (f"; change {r.change} in the log" if r.change else ""))
         if r.read:
             click.echo(f"  read {r.read} triples, kept {r.counts.get('triples', 0)}")
         for change in r.changes:
@@ -351,7 +353,7 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
         store = ctx.store(port=port)
     if not store.vocabularies() and not settings.read_only:
         click.echo("empty store: loading the bundled vocabularies…", err=True)
-        results = load_bundled(store)
+        results = load_bundled(store, actor="vocabserver serve")
         click.echo(f"loaded {len(results)} vocabularies, {sum(r.counts['concepts'] for r in results)} concepts",
                    err=True)
     app = create_app(settings, store=store)
@@ -363,6 +365,16 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
     except OSError as exc:
         raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_STORE) from None
     server.run()
+
+
+def _actor() -> str:
+    """Who a load is recorded as: the account running the command."""
+    import getpass
+
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):
+        return "command line"
 
 
 def _check_port(host: str, port: int) -> None:

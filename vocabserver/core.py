@@ -40,6 +40,8 @@ class Core:
             source = store_factory(self.store) if self.store.read_only else snapshot_factory(self.store)
             evaluator = EvaluatorPool(limits.workers, source, memory_mb=limits.memory_mb)
         self.sparql = SparqlService(self.store, evaluator, limits)
+        # Announced commits (edits, updates, reverts, loads): the SPARQL workers' source follows at once.
+        self.events.subscribe(self.sparql.on_change)
 
     def start(self) -> "Core":
         """Read the saved label index of this state, or build it off the start-up path (a lookup arriving

@@ -49,6 +49,7 @@ class Change:
     subjects: list[str] = field(default_factory=list)
     added: list[ox.Triple] | None = None  # read on demand (`History.with_triples`)
     removed: list[ox.Triple] | None = None
+    not_kept: str = ""  # a load whose triples were not kept: why (it cannot be reverted)
 
     def as_dict(self, with_triples: bool = False) -> dict:
         out = {"id": self.number, "uri": self.uri, "time": self.time, "actor": self.actor, "comment": self.comment,
@@ -58,6 +59,9 @@ class Change:
             out["reverts"] = self.reverts
         if self.subjects:
             out["subjects"] = self.subjects
+        if self.not_kept:
+            out["revertible"] = False
+            out["notRevertible"] = self.not_kept
         if with_triples and self.added is not None:
             out["added"] = ntriples(self.added).splitlines()
             out["removed"] = ntriples(self.removed or []).splitlines()
@@ -87,10 +91,13 @@ class History:
     def uri(self, number: int) -> str:
         return f"{self.base}changes/{number}"
 
-    def record(self, number: int, changeset: ChangeSet, vocabulary: str, time: ox.Literal) -> list[ox.Triple]:
-        """The triples that record `changeset` as change `number`."""
+    def record(self, number: int, changeset: ChangeSet, vocabulary: str, time: ox.Literal,
+               not_kept: str = "", counts: tuple[int, int] | None = None) -> list[ox.Triple]:
+        """The triples that record `changeset` as change `number` (a load whose triples are not kept says why,
+        and records neither its triples nor its subjects)."""
         change = _n(self.uri(number))
         vs = self.ns
+        added, removed = counts or (len(changeset.added), len(changeset.removed))
         out = [ox.Triple(change, _n(RDF + "type"), _n(CS + "ChangeSet")),
                ox.Triple(change, _n(vs + "number"), ox.Literal(str(number), datatype=_n(XSD + "integer"))),
                ox.Triple(change, _n(CS + "createdDate"), time),
@@ -98,15 +105,18 @@ class History:
                ox.Triple(change, _n(vs + "kind"), ox.Literal(changeset.kind)),
                ox.Triple(change, _n(vs + "vocabulary"), ox.Literal(vocabulary)),
                ox.Triple(change, _n(vs + "graph"), changeset.graph),
-               ox.Triple(change, _n(vs + "added"), ox.Literal(str(len(changeset.added)), datatype=_n(XSD + "integer"))),
-               ox.Triple(change, _n(vs + "removed"),
-                         ox.Literal(str(len(changeset.removed)), datatype=_n(XSD + "integer")))]
+               ox.Triple(change, _n(vs + "added"), ox.Literal(str(added), datatype=_n(XSD + "integer"))),
+               ox.Triple(change, _n(vs + "removed"), ox.Literal(str(removed), datatype=_n(XSD + "integer")))]
         if changeset.comment:
             out.append(ox.Triple(change, _n(CS + "changeReason"), ox.Literal(changeset.comment)))
         if changeset.reverts is not None:
             out.append(ox.Triple(change, _n(vs + "reverts"), _n(self.uri(changeset.reverts))))
-        for subject in changeset.subjects():
-            out.append(ox.Triple(change, _n(CS + "subjectOfChange"), _n(subject)))
+        if not_kept:
+            out.append(ox.Triple(change, _n(vs + "triplesNotKept"), ox.Literal(not_kept)))
+            return out
+        if changeset.kind != "load":  # a load's subjects are a whole vocabulary: its revert checks loads.rq
+            for subject in changeset.subjects():
+                out.append(ox.Triple(change, _n(CS + "subjectOfChange"), _n(subject)))
         if len(changeset.removed) + len(changeset.added) > REIFY_LIMIT:
             out.append(ox.Triple(change, _n(vs + "removedData"), ox.Literal(ntriples(changeset.removed))))
             out.append(ox.Triple(change, _n(vs + "addedData"), ox.Literal(ntriples(changeset.added))))
@@ -149,7 +159,8 @@ class History:
                        row["comment"].value if row["comment"] is not None else "", row["kind"].value,
                        row["vocabulary"].value, row["graph"].value, int(row["added"].value),
                        int(row["removed"].value),
-                       int(reverts.value.rsplit("/", 1)[1]) if reverts is not None else None)
+                       int(reverts.value.rsplit("/", 1)[1]) if reverts is not None else None,
+                       not_kept=row["unkept"].value if row["unkept"] is not None else "")
         found.subjects = sorted({q.object.value for q in self.store.quads(change, _n(CS + "subjectOfChange"), None,
                                                                           self.graph)})
         if with_triples:
@@ -175,11 +186,17 @@ class History:
         for subject in subjects:
             later.update(n for n in self.numbers(subject=subject) if n > number)
         conflicting = []
+        # A load records no subjects: a later load of the graph conflicts when it moved one of the triples, or
+        # when its triples were not kept (it may have).
+        for row in self._select("loads", graph=_n(graph)):
+            other = int(row["number"].value)
+            if other > number and (row["unkept"] is not None or triples & set(sum(self.triples(other), []))):
+                conflicting.append(other)
         for other in sorted(later):
             change = self.get(other)
             if change is None or change.graph != graph:
                 continue
             removed, added = self.triples(other)
-            if triples & (set(removed) | set(added)):
+            if triples & (set(removed) | set(added)) and other not in conflicting:
                 conflicting.append(other)
-        return conflicting
+        return sorted(conflicting)

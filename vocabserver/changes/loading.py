@@ -24,6 +24,7 @@ from vocabserver.changes.normalise import NormalisationError, normalise, repair_
 from vocabserver.rdf.formats import RdfFormatInfo, format_by_name, format_for_path, parse_triples
 from vocabserver.resources import shipped
 from vocabserver.changes.import_formats import IMPORT_FORMATS, convert, sniff
+from vocabserver.changes.writer import Writer
 from vocabserver.store.stats import graph_counts, graph_properties, graph_schemes
 from vocabserver.store.embedded import Staged, VocabStore, validate_id
 
@@ -55,13 +56,15 @@ class LoadResult:
     read: int = 0  # triples parsed from the file
     changes: list[dict] = field(default_factory=list)  # each {"kind", "count", …}: what normalisation changed
     dropped: list[dict] = field(default_factory=list)  # each {"property", "count"}: triples read but not kept
+    change: int | None = None  # the load's number in the change log
 
     def as_dict(self) -> dict:
         return {"vocabulary": self.vocabulary, "status": self.status, "source": self.source, "policy": self.policy,
                 "read": self.read, "kept": self.counts.get("triples", 0), "counts": self.counts,
                 "changes": self.changes, "dropped": self.dropped, "notes": self.notes,
                 "errors": len(self.report.errors), "warnings": len(self.report.warnings),
-                "findings": [f.as_dict() for f in self.report.findings], "seconds": round(self.seconds, 3)}
+                "findings": [f.as_dict() for f in self.report.findings], "seconds": round(self.seconds, 3),
+                "change": self.change}
 
     @property
     def replaced(self) -> bool:
@@ -94,7 +97,8 @@ def _verify_in(raw: VocabStore, vocab_id: str, staged: ox.NamedNode, source: str
 
 
 def load_bundled(store: VocabStore, ids: list[str] | None = None, force: bool = False,
-                 progress: Callable[[str], None] | None = None, reload: bool = False) -> list[LoadResult]:
+                 progress: Callable[[str], None] | None = None, reload: bool = False,
+                 writer: Writer | None = None, actor: str = "vocabserver") -> list[LoadResult]:
     """Load shipped vocabularies, all or none.
 
     They were normalised with skosify at build time, so that step is skipped;
@@ -134,7 +138,8 @@ def load_bundled(store: VocabStore, ids: list[str] | None = None, force: bool = 
                 refusals = Policy(STRICT).refusals(report)  # record validation needs one concept per label
                 if refusals and not force:
                     raise LoadRefused(report, refusals, STRICT)
-            store.commit_many([verified[v][2] for v in sorted(verified)])
+            recorded = {c.vocabulary: c.number for c in
+                        (writer or Writer(store)).commit_loads([verified[v][2] for v in sorted(verified)], actor)}
         except BaseException:
             for future in staging:
                 future.cancel()
@@ -143,7 +148,7 @@ def load_bundled(store: VocabStore, ids: list[str] | None = None, force: bool = 
                     store.discard(future.result())
             raise
     loaded = [LoadResult(v, item.source, "replaced" if item.graph != store.graph_iri(v) else "loaded", report,
-                         item.counts, seconds) for v, (seconds, report, item) in verified.items()]
+                         item.counts, seconds, change=recorded.get(v)) for v, (seconds, report, item) in verified.items()]
     return sorted(loaded + unchanged, key=lambda r: r.vocabulary)
 
 
@@ -153,7 +158,7 @@ class NoConcept(ValueError):
 
 def load_file(store: VocabStore, path: Path, vocab_id: str, fmt: str | None = None, force: bool = False,
               skip_normalise: bool = False, limits: LoadLimits | None = None, strict: bool = False,
-              dry_run: bool = False) -> LoadResult:
+              dry_run: bool = False, writer: Writer | None = None, actor: str = "vocabserver") -> LoadResult:
     """Load any SKOS file as a new vocabulary or in place of an existing one (or, `dry_run`, only report
     what the load would do). The policy is strict when asked, or when the vocabulary replaced is strict."""
     validate_id(vocab_id)
@@ -189,7 +194,7 @@ def load_file(store: VocabStore, path: Path, vocab_id: str, fmt: str | None = No
         scratch = VocabStore(None, store.base_uri)  # the checks run on a copy in memory: the store is not touched
         graph = scratch.stage(vocab_id, data=payload, fmt=ox.RdfFormat.N_TRIPLES, base_iri=base)
         report, item = _verify_in(scratch, vocab_id, graph, source, version, policy)
-        status = "dry-run"
+        status, change = "dry-run", None
     else:
         staged = store.stage(vocab_id, data=payload, fmt=ox.RdfFormat.N_TRIPLES, base_iri=base)
         try:
@@ -197,13 +202,13 @@ def load_file(store: VocabStore, path: Path, vocab_id: str, fmt: str | None = No
             refusals = Policy(policy).refusals(report)
             if refusals and not force:
                 raise LoadRefused(report, refusals, policy)
-            store.commit_many([item])
+            change = (writer or Writer(store)).commit_loads([item], actor)[0].number
         except BaseException:
             store.discard(staged)
             raise
         status = "replaced" if staged != store.graph_iri(vocab_id) else "loaded"
     return LoadResult(vocab_id, item.source, status, report, item.counts, time.perf_counter() - started,
-                      converted_notes + notes, policy, len(triples), changes, dropped)
+                      converted_notes + notes, policy, len(triples), changes, dropped, change)
 
 
 def _normalised(payload: bytes, scheme: str) -> tuple[bytes, bytes, list[str], list[dict]]:

@@ -2,9 +2,9 @@
 policy → one transaction (the triples, the change's record, the catalogue's new counts and version) →
 announced to subscribers.
 
-Edits, SPARQL updates, Graph Store writes and reverts all come here; nothing else writes a vocabulary's
-triples (bulk loads replace whole graphs through store.commit_many and are recorded as a change of kind
-"load"). pyoxigraph allows one writer process; inside it, one write at a time (a lock), so the version a
+Edits, SPARQL updates, Graph Store writes, reverts and bulk loads all come here; nothing else writes a
+vocabulary's triples (a load, staged and checked by changes/loading.py, is made live by `commit_loads`, in
+one transaction with its record of kind "load"). pyoxigraph allows one writer process; inside it, one write at a time (a lock), so the version a
 change is checked against is the version it is written over.
 """
 
@@ -31,6 +31,10 @@ SCHEME = ox.NamedNode("http://www.w3.org/2004/02/skos/core#ConceptScheme")
 _LABEL_COUNTS = {PROPERTY_PARTITIONS[k]: k for k in ("prefLabels", "altLabels", "hiddenLabels")}
 _CLASS_COUNTS = {v: k for k, v in CLASS_PARTITIONS.items()} | {
     "http://www.w3.org/2004/02/skos/core#OrderedCollection": "collections"}
+
+
+# A reload moving more triples than this records its counts only (AUTR's 167,000 would double the log).
+LOAD_KEPT = 50_000
 
 
 class BadChange(WriteError):
@@ -155,6 +159,51 @@ class Writer:
             self.events.publish(change)
         return changes, findings
 
+    def commit_loads(self, items: list, actor: str, comment: str = "") -> list[Change]:
+        """Make staged and checked vocabularies live (store.commit_many: all or none) with one change of kind
+        "load" each in the same transaction. The triples a replacement moved are kept when they are few enough
+        to revert it (LOAD_KEPT); a first load, or a larger one, records its counts and why its triples were
+        not kept (undo it by loading the previous file again, or `vocabserver remove`)."""
+        if not items:
+            return []
+        with self._lock:
+            time = now_literal()
+            first = self.history.next_number()
+            records, changes = [], []
+            for offset, item in enumerate(items):
+                number, graph = first + offset, self.store.graph_iri(item.vocab_id)
+                removed, added, not_kept, counts = self._load_difference(item, graph)
+                changeset = ChangeSet(graph, removed, added, actor, comment or f"load of {item.source}", "load")
+                records.append(ntriples(self.history.record(number, changeset, item.vocab_id, time, not_kept,
+                                                            counts)))
+                changes.append(Change(number, self.history.uri(number), time.value, actor, changeset.comment, "load",
+                                      item.vocab_id, graph.value, *counts, not_kept=not_kept))
+            also = render("store/record-change", history=self.store.history_graph, record="\n".join(records))
+            self.store.commit_many(items, also, time)
+            self.history.committed(first + len(items) - 1)
+        for change in changes:
+            self.events.publish(change)
+        return changes
+
+    def _load_difference(self, item, graph: ox.NamedNode) -> tuple[list, list, str, tuple[int, int]]:
+        """(removed, added, why they are not kept, (added, removed) counts): what a load moves, compared as
+        N-Triples lines (pyoxigraph writes a term one way)."""
+        if item.graph == graph:
+            return [], [], "first load of the vocabulary (undo: vocabserver remove)", (item.counts.get("triples", 0), 0)
+        before = set(self.store.dump_graph(graph).splitlines())
+        after = set(self.store.dump_graph(item.graph).splitlines())
+        gone, new = before - after, after - before
+        counts = (len(new), len(gone))
+        if len(gone) + len(new) > LOAD_KEPT:
+            return [], [], (f"{len(gone) + len(new)} triples moved, more than the {LOAD_KEPT} kept "
+                            "(undo: load the previous file again)"), counts
+        if any(b"_:" in line for line in (*gone, *new)):
+            return [], [], "blank nodes moved: they have no name to restore them by (undo: load the previous file)", \
+                counts
+        removed = [q.triple for q in ox.parse(b"\n".join(sorted(gone)), format=ox.RdfFormat.N_TRIPLES)]
+        added = [q.triple for q in ox.parse(b"\n".join(sorted(new)), format=ox.RdfFormat.N_TRIPLES)]
+        return removed, added, "", counts
+
     def revert(self, number: int, actor: str, comment: str = "") -> tuple[Change | None, list]:
         """Apply the inverse of change `number` as a new change; 409 naming the later changes that touched the
         same triples (reverting would silently undo them too)."""
@@ -162,6 +211,8 @@ class Writer:
             change = self.history.get(number, with_triples=True)
             if change is None:
                 raise NotFound(f"no change {number}")
+            if change.not_kept:
+                raise Conflict(f"change {number} cannot be reverted: {change.not_kept}", [])
             triples = set(change.added) | set(change.removed)
             later = self.history.later_touching(number, change.graph, triples, change.subjects)
             if later:

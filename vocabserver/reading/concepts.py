@@ -52,7 +52,11 @@ def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = 
     known = [c for c in index.concepts_of(uri) if vocab_id is None or index.vocab_of(c) == vocab_id]
     # One backend operation: what the page shows, the vocabulary's other properties, the collections.
     asked = SHOWN if known else [*SHOWN, SKOS + "narrower"]
-    rows = [r for r in store.concept_rows(uri, [*asked, *_other_predicates(store, graphs)]) if r.graph in graphs]
+    # The other properties of the vocabulary the index places the concept in (of every vocabulary otherwise).
+    vocabularies = {index.vocab_of(c) for c in known} or set(graphs.values())
+    where = store.graph_iri(next(iter(vocabularies))) if len(vocabularies) == 1 else None
+    rows = [r for r in store.concept_rows(uri, [*asked, *_other_predicates(store, vocabularies)], where)
+            if r.graph in graphs]
     typed = [r.graph for r in rows if r.predicate == RDF_TYPE and r.object == CONCEPT_NODE]
     if not typed:
         return None
@@ -130,11 +134,11 @@ def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = 
     return out
 
 
-def _other_predicates(store: VocabStore, graphs: dict) -> list[str]:
+def _other_predicates(store: VocabStore, vocabularies: set[str]) -> list[str]:
     """The other properties the vocabularies state (Muséofile's coordinates, an import's own properties), as
     the catalogue lists them: asked by name, never by reading every statement of a heading."""
     used: set[str] = set()
-    for vocab in set(graphs.values()):
+    for vocab in vocabularies:
         try:
             used.update(store.info(vocab).properties)
         except KeyError:

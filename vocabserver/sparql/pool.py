@@ -144,7 +144,11 @@ class EvaluatorPool:
                 time.sleep(delay)
             source = self._source
             worker = _Worker(self._context, source, self.memory_mb)
-            if worker.wait_ready(self._startup_timeout) and not self._closed:
+            ready = worker.wait_ready(self._startup_timeout)
+            if self._closed:  # the pool was closed meanwhile: nothing failed
+                worker.kill()
+                return
+            if ready:
                 with self._lock:
                     self.ready += 1
                 self._idle.put(worker)
@@ -156,6 +160,12 @@ class EvaluatorPool:
                     self._spawn()
 
         threading.Thread(target=start, daemon=True, name="sparql-spawn").start()
+
+    @property
+    def generation(self) -> str | None:
+        """The store stamp the workers' current source reflects (None while the first one is written)."""
+        source = self._source
+        return source.generation if source is not None else None
 
     def refresh(self, generation: str) -> None:
         """After a commit: new source; workers built on the old one are replaced as they come back."""

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -54,6 +56,8 @@ class Limits:
     def guard(self) -> GuardLimits:
         return GuardLimits(self.max_query, self.max_depth)
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class QueryResult:
@@ -86,6 +90,26 @@ class SparqlService:
         self.store = store
         self.pool = pool
         self.limits = limits or Limits()
+        self._changed = threading.Event()
+        self._refresher: threading.Thread | None = None
+
+    def on_change(self, _change=None) -> None:
+        """A commit was announced: the workers' new source (a snapshot: about a second at bundled size) is
+        made now, in the background, once for a burst of changes, rather than by the next query. A query
+        arriving before it is ready still waits for it (`run` refreshes too): no query reads an old state."""
+        self._changed.set()
+        if self._refresher is None:
+            self._refresher = threading.Thread(target=self._refresh_loop, name="sparql-refresh", daemon=True)
+            self._refresher.start()
+
+    def _refresh_loop(self) -> None:
+        while True:
+            self._changed.wait()
+            self._changed.clear()
+            try:
+                self.pool.refresh(self.store.modified())
+            except Exception:  # noqa: BLE001 - the next query refreshes again and says what fails
+                log.exception("could not refresh the SPARQL workers' source")
 
     def _live_dataset(self) -> tuple:
         if self.store.read_only and self.store.union_is_live():

@@ -150,7 +150,7 @@ def changesets(store, planned: PlannedUpdate, actor: str, comment: str) -> list[
         if not isinstance(graph, ox.NamedNode):
             raise UpdateRefused("the update writes into a graph named by a blank node: name it with an IRI")
         # Compared as N-Triples lines (bytes hashed in C): a few hundred ms for AUTR's 167,000 triples.
-        before = set(store.dump_graph(graph).splitlines()) if graph in copied else set()
+        before = set(scratch.before[graph].splitlines()) if graph in copied else set()
         after = set(scratch.dump_graph(graph).splitlines())
         removed, added = _parse(before - after), _parse(after - before)
         if removed or added:

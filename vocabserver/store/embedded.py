@@ -36,7 +36,7 @@ COMMIT_FILE = ".vocabserver-commit"
 VOCAB_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 RESERVED_IDS = {"catalogue", "graph", "dataset", "dumps", "sparql", "api", "rest", "health",
                 "static", "resource", "about", "search", "ns", "well-known", "quality", "login", "logout",
-                "admin", "proposals", "history", "validate", "store", "changes", "none"}
+                "admin", "proposals", "history", "validate", "store", "changes", "none", "all"}
 
 
 class StoreError(RuntimeError):
@@ -304,16 +304,17 @@ class VocabStore(ResourceReads):
     def discard(self, staged: ox.NamedNode) -> None:
         self.store.remove_graph(staged)
 
-    def commit_many(self, items: list["Staged"]) -> None:
-        """Make several staged graphs live in one transaction: all of them or none."""
+    def commit_many(self, items: list["Staged"], also: str = "", modified: ox.Literal | None = None) -> None:
+        """Make several staged graphs live in one transaction: all of them or none, with `also` (more update
+        operations: the loads' records in the change log) and the commit stamp `modified`."""
         if not items:
             return
         locks = [self.lock(item.vocab_id) for item in sorted(items, key=lambda i: i.vocab_id)]
         for lock in locks:
             lock.acquire()
         try:
-            modified = now_literal()
-            operations = []
+            modified = modified or now_literal()
+            operations = [also] if also else []
             for item in items:
                 graph = self.graph_iri(item.vocab_id)
                 entry = self.catalogue.entry(item.vocab_id, graph, item.counts, item.schemes, item.source,

@@ -14,8 +14,12 @@ if TYPE_CHECKING:
 class ScratchCopy:
     def __init__(self, source: "VocabStore", graphs: list[ox.NamedNode]):
         self._store = ox.Store()
+        # Each graph's N-Triples as read from the store (the state before): reading a graph from disk costs
+        # about 11 µs a triple (DENO 0.3 s, AUTR 1.2 s), so it is read once, for the copy and the comparison.
+        self.before: dict[ox.NamedNode, bytes] = {}
         for graph in graphs:
-            self._store.bulk_load(source.dump_graph(graph), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            self.before[graph] = source.dump_graph(graph)
+            self._store.bulk_load(self.before[graph], format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
     def update(self, text: str) -> None:
         """Run the update on the copy (pyoxigraph's SyntaxError and errors pass through)."""

@@ -30,7 +30,8 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     app.extensions["vocabserver.core"] = core
     app.extensions["vocabserver.store"] = store
     app.extensions["vocabserver.labels"] = core.labels
-    app.extensions["vocabserver.answers"] = AnswerCache(settings.answer_cache)
+    answers = app.extensions["vocabserver.answers"] = AnswerCache(settings.answer_cache)
+    core.events.subscribe(answers.clear)
     app.extensions["vocabserver.sparql"] = core.sparql
 
     from vocabserver.web.api import blueprint as api

@@ -1,8 +1,10 @@
 """HTTP caching from the store's state: ETag, Last-Modified, 304, Cache-Control.
 
-The store changes only by committed loads, each of which stamps the
-catalogue (dct:modified): that stamp, plus what distinguishes the
-representation, is the validator.
+Every commit stamps the catalogue (dct:modified), and each vocabulary's entry
+(its own dct:modified): the stamp an answer depends on, plus what distinguishes
+the representation, is the validator. An answer made of one vocabulary only (its
+dumps) uses that vocabulary's stamp, so an edit of DENO leaves AUTR's dumps
+valid in clients' caches; the others use the store's.
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ class AnswerCache:
         self._stamp = ""
         self._lock = threading.Lock()
 
+    def clear(self, _change=None) -> None:
+        """Subscribed to the announced commits: the answers of the old state go at once (memory), not at
+        the next lookup."""
+        with self._lock:
+            self._answers.clear()
+
     def get(self, stamp: str, key: str) -> bytes | None:
         if not self.size:
             return None
@@ -59,8 +67,14 @@ class AnswerCache:
                 self._answers.popitem(last=False)
 
 
-def _etag(variant: str) -> str:
-    return _validator(store().modified(), variant)
+def _etag(variant: str, stamp: str | None = None) -> str:
+    return _validator(stamp or store().modified(), variant)
+
+
+def vocabulary_stamp(vocab_id: str) -> str:
+    """The last commit that changed one vocabulary (or the store's, for a name that is none)."""
+    info = store().vocabularies().get(vocab_id)
+    return info.modified if info is not None and info.modified else store().modified()
 
 
 @lru_cache(maxsize=8192)
@@ -69,8 +83,8 @@ def _validator(stamp: str, variant: str) -> str:
     return hashlib.blake2b(f"{stamp}\x1f{variant}".encode(), digest_size=10).hexdigest()
 
 
-def _last_modified() -> datetime | None:
-    return _parse_stamp(store().modified())
+def _last_modified(stamp: str | None = None) -> datetime | None:
+    return _parse_stamp(stamp or store().modified())
 
 
 @lru_cache(maxsize=8)
@@ -87,29 +101,30 @@ def _http_date(stamp: str) -> str | None:
     return http_date(moment) if moment else None
 
 
-def not_modified(variant: str) -> Response | None:
-    """A 304 when the client's copy is current, before any work is done."""
+def not_modified(variant: str, stamp: str | None = None) -> Response | None:
+    """A 304 when the client's copy is current, before any work is done (`stamp`: what the answer depends on,
+    the store's by default)."""
     environ = request.environ
     if "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
         return None  # the common case, decided without parsing anything
-    etag = _etag(variant)
+    etag = _etag(variant, stamp)
     if request.if_none_match and request.if_none_match.contains(etag):
-        return _finish(Response(status=304), etag)
+        return _finish(Response(status=304), etag, stamp)
     if not request.if_none_match and request.if_modified_since:
-        modified = _last_modified()
+        modified = _last_modified(stamp)
         if modified and modified <= request.if_modified_since:
-            return _finish(Response(status=304), etag)
+            return _finish(Response(status=304), etag, stamp)
     return None
 
 
-def cacheable(response: Response, variant: str) -> Response:
-    return _finish(response, _etag(variant))
+def cacheable(response: Response, variant: str, stamp: str | None = None) -> Response:
+    return _finish(response, _etag(variant, stamp), stamp)
 
 
-def _finish(response: Response, etag: str) -> Response:
+def _finish(response: Response, etag: str, stamp: str | None = None) -> Response:
     headers = response.headers
     headers["ETag"] = f'"{etag}"'
-    modified = _http_date(store().modified())
+    modified = _http_date(stamp or store().modified())
     if modified:
         headers["Last-Modified"] = modified
     headers["Cache-Control"] = current_app.config["VOCABSERVER_CACHE_CONTROL"]

@@ -25,7 +25,7 @@ from vocabserver.rdf.iri import is_iri
 from vocabserver.rdf.jsonld import CONTEXT, to_jsonld
 from vocabserver.rdf.formats import FORMATS, format_by_name
 from vocabserver.web import pages, params
-from vocabserver.web.caching import cacheable, not_modified
+from vocabserver.web.caching import cacheable, not_modified, vocabulary_stamp
 from vocabserver.web.context import store
 from vocabserver.web.i18n import ui_language
 from vocabserver.web.negotiation import negotiate
@@ -162,9 +162,9 @@ _making: dict[tuple, threading.Lock] = {}
 
 
 def _dump_bytes(name: str, suffix: str, compressed: bool = False) -> bytes:
-    """A dump, generated (and gzipped) once per store version: concurrent requests for the same one wait
-    for the first instead of each serialising and compressing it again."""
-    key = (store().modified(), name, suffix, compressed)
+    """A dump, generated (and gzipped) once per version of what it holds (one vocabulary, or the store for
+    all): concurrent requests for the same one wait for the first instead of each serialising it again."""
+    key = (vocabulary_stamp(name), name, suffix, compressed)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -228,12 +228,12 @@ def dump(filename: str):
     name, _, suffix = stem.rpartition(".")
     if suffix not in _DUMP_FORMATS or not name:
         raise NotFound(f"no dump {filename}: ask for ID.ttl, .rdf, .nt, .jsonld (or all.nq, all.trig), optionally .gz")
-    variant = f"dump\x1f{filename}"
-    cached = not_modified(variant)
+    variant, stamp = f"dump\x1f{filename}", vocabulary_stamp(name)
+    cached = not_modified(variant, stamp)
     if cached is not None:
         return cached
     data = _dump_bytes(name, suffix, compressed)
     response = Response(data, mimetype="application/gzip" if compressed else _DUMP_FORMATS[suffix].media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return cacheable(response, variant)
+    return cacheable(response, variant, stamp)

@@ -1,0 +1,118 @@
+"""SPARQL Update through the write path: the server time of an update (planned, run on a scratch copy of the
+graphs it may touch, diffed, validated with the strict policy, committed with its history record, the label
+index patched) against the same update run by pyoxigraph itself on a store holding the same data (what a
+plain Oxigraph server does: no validation, no history, no index), in one run.
+
+    .venv/bin/python bench/bench_update.py [--updates 40] [--json bench/results-update.json]
+
+Cases, each alternately adding and removing an altLabel of a random concept (so the data stays the same size):
+  data-deno      INSERT DATA / DELETE DATA into DENO: read as data, no scratch copy
+  where-deno     INSERT … WHERE / DELETE WHERE naming DENO's graph: DENO (≈13,000 triples) copied
+  where-autr     the same on AUTR, the largest graph (≈167,000 triples)
+  where-any      a WHERE over GRAPH ?g: every graph copied (a few runs: it is the slow case by design)
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import report  # noqa: E402
+from vocabserver.changes.loading import load_bundled  # noqa: E402
+from vocabserver.config import Settings  # noqa: E402
+from vocabserver.core import Core  # noqa: E402
+from vocabserver.sparql.guard import GuardLimits  # noqa: E402
+from vocabserver.sparql.update import run_update  # noqa: E402
+from vocabserver.store.embedded import VocabStore  # noqa: E402
+
+BASE = "http://localhost:8080/"
+PREFIX = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+
+
+def percentiles(values: list[float]) -> dict:
+    ordered = sorted(values)
+    return {"p50_ms": round(statistics.median(ordered) * 1000, 2),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
+            "n": len(ordered)}
+
+
+def texts(case: str, graph: str, uri: str, label: str) -> tuple[str, str]:
+    """(adding, removing) update texts of one case."""
+    if case == "data":
+        triple = f'<{uri}> skos:altLabel "{label}"@fr'
+        return (PREFIX + f"INSERT DATA {{ GRAPH <{graph}> {{ {triple} }} }}",
+                PREFIX + f"DELETE DATA {{ GRAPH <{graph}> {{ {triple} }} }}")
+    scope = f"GRAPH <{graph}>" if case == "where" else "GRAPH ?g"
+    return (PREFIX + f'INSERT {{ {scope} {{ ?c skos:altLabel "{label}"@fr }} }} '
+                     f"WHERE {{ {scope} {{ ?c skos:prefLabel ?l }} VALUES ?c {{ <{uri}> }} }}",
+            PREFIX + f'DELETE {{ {scope} {{ ?c skos:altLabel "{label}"@fr }} }} '
+                     f'WHERE {{ {scope} {{ ?c skos:altLabel "{label}"@fr }} VALUES ?c {{ <{uri}> }} }}')
+
+
+def run_case(core: Core, raw: ox.Store, case: str, vocab: str, count: int, rng: random.Random) -> dict:
+    index = core.labels.current()
+    concepts = [c for c in range(len(index.uris)) if index.vocab_of(c) == vocab]
+    graph = core.store.graph_iri(vocab).value
+    ours, reference = [], []
+    limits = GuardLimits()
+    for number in range(count + 2):  # the first two (one add, one remove) are a warm-up
+        uri = index.uris[rng.choice(concepts)]
+        adding, removing = texts(case, graph, uri, f"banc d'essai {number}")
+        for text in (adding, removing):
+            started = time.perf_counter()
+            changes, _ = run_update(core.writer, text, "bench", "", limits)
+            elapsed = time.perf_counter() - started
+            assert len(changes) == 1, (text, changes)
+            started = time.perf_counter()
+            raw.update(text)
+            raw_elapsed = time.perf_counter() - started
+            if number >= 2:
+                ours.append(elapsed)
+                reference.append(raw_elapsed)
+    out = {"vocabulary": vocab, "graph_triples": core.store.info(vocab).triples, "ours": percentiles(ours),
+           "pyoxigraph_update": percentiles(reference)}
+    out["ratio_p50"] = round(out["ours"]["p50_ms"] / max(out["pyoxigraph_update"]["p50_ms"], 0.001), 1)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=40, help="add/remove pairs per case (where-any: a tenth)")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    rng = random.Random(11)
+    work = Path(tempfile.mkdtemp(prefix="vocabserver-bench-update-"))
+    results: dict = {}
+    try:
+        store = VocabStore(work / "store", BASE)
+        load_bundled(store)
+        core = Core(Settings(work / "store", BASE, BASE, sparql_isolation="thread", sparql_workers=1), store)
+        core.labels.current().warm()
+        raw = ox.Store(str(work / "raw"))  # the same graphs, for pyoxigraph's own update
+        for graph in store.readable_graphs():
+            raw.bulk_load(store.dump_graph(graph), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        for name, case, vocab, count in (("data-deno", "data", "deno", args.updates),
+                                         ("where-deno", "where", "deno", args.updates),
+                                         ("where-autr", "where", "autr", args.updates),
+                                         ("where-any", "any", "deno", max(2, args.updates // 10))):
+            results[name] = run_case(core, raw, case, vocab, count, rng)
+            print(name, results[name], file=sys.stderr)
+        store.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report(results, args.json)
+
+
+if __name__ == "__main__":
+    main()
