@@ -95,10 +95,15 @@ def test_default_graph_is_the_union_and_graphs_are_named(server):
     assert total == count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     catalogue = count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <http://localhost:{server.port}/graph/catalogue> "
                       "{ ?s ?p ?o } }")
-    assert total == vocabularies + catalogue and 0 < catalogue < 2000
+    # The change log is a graph too: the 16 loads of the bundled vocabularies are recorded there.
+    history = count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <http://localhost:{server.port}/graph/history> "
+                    "{ ?s ?p ?o } }")
+    loads = count("PREFIX cs: <http://purl.org/vocab/changeset/schema#> SELECT (COUNT(*) AS ?n) WHERE { GRAPH "
+                  f"<http://localhost:{server.port}/graph/history> {{ ?c a cs:ChangeSet }} }}")
+    assert total == vocabularies + catalogue + history and 0 < catalogue < 2000 and loads == 16
     graphs = server.get("/sparql", params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"}).json()
     names = {b["g"]["value"] for b in graphs["results"]["bindings"]}
-    assert len(names) == 17 and f"http://localhost:{server.port}/graph/catalogue" in names
+    assert len(names) == 18 and f"http://localhost:{server.port}/graph/catalogue" in names
 
 
 def test_rdflib_sparqlstore(server):

@@ -121,6 +121,7 @@ def test_a_killed_server_leaves_every_recorded_change_and_no_other(tmp_path):
     is in the store, and no form is in the store without its change."""
     srv = Server(tmp_path / "store", env={"VOCABSERVER_SPARQL_WORKERS": "1"})
     token = cli("token", "create", "--name", "crash", "--role", "admin", data_dir=tmp_path / "store").stdout.split()[-1]
+    srv.wait_labels()  # the writes below measure the crash, not a server still building its index
     base = srv.get("/health").json()["base_uri"]
     sent: list[int] = []
     stop = threading.Event()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -57,6 +58,7 @@ class Limits:
         return GuardLimits(self.max_query, self.max_depth)
 
 log = logging.getLogger(__name__)
+REFRESH_WHEN_QUIET = 2.0  # seconds without a change before the workers' snapshot is rewritten
 
 
 @dataclass
@@ -91,12 +93,15 @@ class SparqlService:
         self.pool = pool
         self.limits = limits or Limits()
         self._changed = threading.Event()
+        self._last_change = 0.0
         self._refresher: threading.Thread | None = None
 
     def on_change(self, _change=None) -> None:
-        """A commit was announced: the workers' new source (a snapshot: about a second at bundled size) is
-        made now, in the background, once for a burst of changes, rather than by the next query. A query
-        arriving before it is ready still waits for it (`run` refreshes too): no query reads an old state."""
+        """A commit was announced: the workers' new source (a snapshot of every readable graph: seconds of
+        reading at bundled size) is made in the background once writes pause for REFRESH_WHEN_QUIET seconds,
+        instead of by the next query. A query arriving first still waits for it (`run` refreshes too): no
+        query reads an old state. Not at each change: a stream of edits would keep a core busy rewriting it."""
+        self._last_change = time.monotonic()
         self._changed.set()
         if self._refresher is None:
             self._refresher = threading.Thread(target=self._refresh_loop, name="sparql-refresh", daemon=True)
@@ -106,6 +111,8 @@ class SparqlService:
         while True:
             self._changed.wait()
             self._changed.clear()
+            while (quiet := time.monotonic() - self._last_change) < REFRESH_WHEN_QUIET:
+                time.sleep(REFRESH_WHEN_QUIET - quiet)
             try:
                 self.pool.refresh(self.store.modified())
             except Exception:  # noqa: BLE001 - the next query refreshes again and says what fails

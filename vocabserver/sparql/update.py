@@ -1,7 +1,9 @@
 """SPARQL 1.1 Update through the one write path.
 
-An update is not run on the store: it is run on a scratch in-memory copy of the graphs it may touch, and
-what it removed and added there becomes one changeset per graph, which the write path validates, records
+An update does not change the store as written: what it would remove and add is learnt first — by its
+shadow form (sparql/shadow.py: the templates rewritten to write records into a scratch graph, evaluated on
+the live store) or, for the shapes that form does not cover, by running it on a scratch in-memory copy of
+the graphs it may touch — and becomes one changeset per graph, which the write path validates, records
 and commits in one transaction (changes/writer.py). So an update is validated like any edit, recorded with
 its exact triples, revertible, and refused as a whole — changing nothing — when one rule refuses it.
 
@@ -20,7 +22,8 @@ import pyoxigraph as ox
 
 from vocabserver.changes.changeset import ChangeSet
 from vocabserver.sparql.guard import GuardLimits, GuardRefused, scan
-from vocabserver.store.scratch import ScratchCopy
+from vocabserver.sparql.shadow import rewrite
+from vocabserver.store.scratch import ScratchCopy, shadow_update
 
 _PREFIX = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
 _DECLARATION = re.compile(r"\s*(PREFIX\s+([A-Za-z][\w.-]*)?:|BASE)", re.I)
@@ -40,9 +43,10 @@ class UpdateRefused(ValueError):
 @dataclass
 class PlannedUpdate:
     text: str  # with the protocol's using-graph-uri / using-named-graph-uri written in
-    graphs: list[ox.NamedNode]  # graphs copied into the scratch store
+    graphs: list[ox.NamedNode]  # graphs copied into the scratch store (when the shadow rewrite does not apply)
     # For an update made only of INSERT DATA / DELETE DATA: its operations, read without running anything.
     data: list[tuple[str, str]] | None = None  # (INSERT or DELETE, TriG text)
+    skeleton: str = ""  # of `text`: strings, IRIs and comments blanked
 
 
 def plan(text: str, graphs_in_store: list[ox.NamedNode], limits: GuardLimits, using: list[str] = (),
@@ -58,12 +62,13 @@ def plan(text: str, graphs_in_store: list[ox.NamedNode], limits: GuardLimits, us
                             "servers (load a file with `vocabserver load`, or send the triples)", 400)
     if using or using_named:
         text = _with_dataset(text, skeleton, using, using_named)
+        skeleton = scan(text, GuardLimits(max(limits.max_length, len(text)), limits.max_depth)).skeleton
     else:
         data = _data_operations(text, skeleton)
         if data is not None:
             return PlannedUpdate(text, [], data)
     if _WIDE.search(skeleton):
-        return PlannedUpdate(text, list(graphs_in_store))
+        return PlannedUpdate(text, list(graphs_in_store), skeleton=skeleton)
     prefixes = {}
     for match in _PREFIX.finditer(skeleton):
         iri = re.match(r"\s*<([^>]*)>", text[match.end():])
@@ -76,7 +81,7 @@ def plan(text: str, graphs_in_store: list[ox.NamedNode], limits: GuardLimits, us
                                                        skeleton)
                                              for p, iri in prefixes.items()):
             named.append(graph)
-    return PlannedUpdate(text, named)
+    return PlannedUpdate(text, named, skeleton=skeleton)
 
 
 def _data_operations(text: str, skeleton: str) -> list[tuple[str, str]] | None:
@@ -131,10 +136,31 @@ def _with_dataset(text: str, skeleton: str, using: list[str], using_named: list[
     return text
 
 
-def changesets(store, planned: PlannedUpdate, actor: str, comment: str) -> list[ChangeSet]:
-    """What the update changes, one changeset per graph: read from its data, or run on a scratch copy."""
+def changesets(store, planned: PlannedUpdate, actor: str, comment: str, shadow: bool = True) -> list[ChangeSet]:
+    """What the update changes, one changeset per graph: read from its data, from its shadow form, or from a
+    run on a scratch copy (`shadow` False: always the copy, which tests compare the shadow form with)."""
     if planned.data is not None:
         return _data_changesets(planned.data, actor, comment)
+    shadowed = shadow and rewrite(planned.text, planned.skeleton, store.base_uri + "ns#", store.readable_graphs(),
+                       store.base_uri + "graph/none")
+    if shadowed:
+        try:
+            found = shadowed.read(shadow_update(store, shadowed.text))
+        except SyntaxError as exc:
+            raise UpdateRefused(f"the update does not parse: {exc}") from None
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise UpdateRefused(f"the update failed: {exc}") from None
+        out = []
+        for graph, (deleted, inserted) in found.items():
+            def present(triple: ox.Triple, g=graph) -> bool:
+                return store.contains(ox.Quad(triple.subject, triple.predicate, triple.object, g))
+
+            # DELETE then INSERT: a triple both deleted and inserted is there afterwards. Kept: what changes.
+            removed = sorted((t for t in deleted - inserted if present(t)), key=str)
+            added = sorted((t for t in inserted if not present(t)), key=str)
+            if removed or added:
+                out.append(ChangeSet(graph, removed, added, actor, comment, "sparql-update"))
+        return out
     scratch = ScratchCopy(store, planned.graphs)
     try:
         scratch.update(planned.text)

@@ -13,60 +13,26 @@ Writes follow one protocol so that a failed or refused load changes nothing:
 from __future__ import annotations
 
 import fcntl
-import re
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 import pyoxigraph as ox
 
-from vocabserver.store.catalogue import VOID, Catalogue, VocabularyInfo, now_literal
+from vocabserver.store.catalogue import VOID, Catalogue, VocabularyInfo
+from vocabserver.store.errors import (  # noqa: F401 - also imported from here
+    RESERVED_IDS, VOCAB_ID, BaseMismatch, StoreError, StoreLocked, UnknownVocabulary, validate_id)
 from vocabserver.rdf.namespaces import SKOS_PREFIXES
-from vocabserver.store.queries import render
 from vocabserver.store.resources import ResourceReads
+from vocabserver.store.writes import StoreWrites
 from vocabserver.rdf.formats import RdfFormatInfo
 
 # Beside the store's own files: read-only servers hold a shared lock on the first; writers write the
 # second after each commit so that read-only servers notice it with one stat.
 READERS_FILE = ".vocabserver-readers"
 COMMIT_FILE = ".vocabserver-commit"
-
-VOCAB_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-RESERVED_IDS = {"catalogue", "graph", "dataset", "dumps", "sparql", "api", "rest", "health",
-                "static", "resource", "about", "search", "ns", "well-known", "quality", "login", "logout",
-                "admin", "proposals", "history", "validate", "store", "changes", "none", "all"}
-
-
-class StoreError(RuntimeError):
-    pass
-
-
-class StoreLocked(StoreError):
-    pass
-
-
-class BaseMismatch(StoreError):
-    pass
-
-
-class UnknownVocabulary(KeyError):
-    def __init__(self, vocab_id: str, known: Iterable[str]):
-        self.vocab_id = vocab_id
-        super().__init__(f"unknown vocabulary {vocab_id!r}; known: {', '.join(sorted(known)) or 'none'}")
-
-    def __str__(self) -> str:
-        return self.args[0]
-
-
-def validate_id(vocab_id: str) -> str:
-    if not VOCAB_ID.match(vocab_id or "") or vocab_id in RESERVED_IDS:
-        raise ValueError(
-            f"invalid vocabulary id {vocab_id!r}: use 1-40 lower-case letters, digits, '-' or '_', "
-            f"starting with a letter, and none of {', '.join(sorted(RESERVED_IDS))}")
-    return vocab_id
-
 
 @dataclass
 class Staged:
@@ -81,7 +47,7 @@ class Staged:
     properties: dict[str, int] = field(default_factory=dict)  # triples per property
 
 
-class VocabStore(ResourceReads):
+class VocabStore(ResourceReads, StoreWrites):
     def __init__(self, path: Path | None, base_uri: str | None, read_only: bool = False,
                  default_base_uri: str = "http://localhost:8080/"):
         """`base_uri` None means "not configured": use the store's own, or the default for a new store."""
@@ -281,90 +247,6 @@ class VocabStore(ResourceReads):
             kwargs["prefixes"] = SKOS_PREFIXES
         return self.store.dump(output, **kwargs)
 
-    # -- writing ----------------------------------------------------------
-    def lock(self, vocab_id: str) -> threading.RLock:
-        with self._locks_guard:
-            return self._locks.setdefault(vocab_id, threading.RLock())
-
-    def stage(self, vocab_id: str, *, path: Path | None = None, data: bytes | None = None,
-              fmt: ox.RdfFormat = ox.RdfFormat.TURTLE, base_iri: str | None = None) -> ox.NamedNode:
-        """Bulk-load new content where no reader sees it; returns that graph."""
-        validate_id(vocab_id)
-        with self.lock(vocab_id):
-            target = self.staging_iri(vocab_id) if vocab_id in self.vocabularies() else self.graph_iri(vocab_id)
-            if self.store.contains_named_graph(target):
-                self.store.remove_graph(target)
-            kwargs = {"format": fmt, "base_iri": base_iri or self.base_uri, "to_graph": target}
-            if path is not None:
-                self.store.bulk_load(path=str(path), **kwargs)
-            else:
-                self.store.bulk_load(data, **kwargs)
-            return target
-
-    def discard(self, staged: ox.NamedNode) -> None:
-        self.store.remove_graph(staged)
-
-    def commit_many(self, items: list["Staged"], also: str = "", modified: ox.Literal | None = None) -> None:
-        """Make several staged graphs live in one transaction: all of them or none, with `also` (more update
-        operations: the loads' records in the change log) and the commit stamp `modified`."""
-        if not items:
-            return
-        locks = [self.lock(item.vocab_id) for item in sorted(items, key=lambda i: i.vocab_id)]
-        for lock in locks:
-            lock.acquire()
-        try:
-            modified = modified or now_literal()
-            operations = [also] if also else []
-            for item in items:
-                graph = self.graph_iri(item.vocab_id)
-                entry = self.catalogue.entry(item.vocab_id, graph, item.counts, item.schemes, item.source,
-                                             modified, item.version, item.policy, item.properties)
-                move = "" if item.graph == graph else render("store/move-graph", staging=item.graph, graph=graph)
-                operations.append(render(
-                    "store/commit", move=move, catalogue=self.catalogue.graph, root=self.catalogue.root,
-                    dataset=self.catalogue.dataset(item.vocab_id), entry=_ntriples(entry)))
-            self.store.update(" ;\n".join(operations))
-            self.store.flush()
-            self._modified = None
-            self._announce_commit()
-        finally:
-            for lock in reversed(locks):
-                lock.release()
-
-    def apply_update(self, update: str, vocabularies: list[str] = (), stamp: str | None = None,
-                     on_commit=None, entries: dict | None = None) -> None:
-        """Run one SPARQL update (several operations joined by ';') as one transaction, and announce it to
-        read-only servers: the write path's commit (changes/writer.py builds the update).
-
-        No flush: the transaction is in RocksDB's write-ahead log when `update` returns, so a killed process
-        finds it again at the next open (bulk loads bypass the log: they flush). `stamp` is the commit stamp
-        the update writes; `on_commit` runs after the commit and before that stamp is visible to readers
-        (the label index installs the index of the new state there), so caches keyed by the stamp never hold
-        an answer of the old state under the new stamp. When the update rewrote some vocabularies' catalogue
-        entries, only those are read again (the whole catalogue takes 25 ms)."""
-        if self.read_only:
-            raise StoreError("this store is open read-only: writes go to the process that holds it")
-        self.store.update(update)
-        if on_commit is not None:
-            on_commit()
-        cached = self._cache
-        self._modified = stamp  # None: read again from the store
-        modified = self.modified()
-        if cached is not None:
-            refreshed = dict(cached)
-            for vocabulary in vocabularies:
-                # The entry the update wrote when the writer hands it over, else read back from the store.
-                written = (entries or {}).get(vocabulary)
-                fresh = self.catalogue.read(written if written is not None else
-                                            self.entry_quads(vocabulary, with_root=True))
-                if vocabulary not in fresh:
-                    refreshed = None
-                    break
-                refreshed[vocabulary] = fresh[vocabulary]
-            self._cache = refreshed
-            self._cache_modified = modified
-        self._announce_commit()
-
     def entry_quads(self, vocab_id: str, with_root: bool = False) -> list[ox.Quad]:
         """The catalogue's description of one vocabulary (its dataset and partitions), and the root's commit
         stamp: what a change of that vocabulary rewrites."""
@@ -377,16 +259,6 @@ class VocabStore(ResourceReads):
         dct_modified = "http://purl.org/dc/terms/modified"
         found.extend(q for q in root if with_root or q.predicate.value == dct_modified)
         return found
-
-    def remove(self, vocab_id: str) -> None:
-        with self.lock(vocab_id):
-            self.info(vocab_id)
-            self.store.update(render(
-                "store/remove", graph=self.graph_iri(vocab_id), catalogue=self.catalogue.graph,
-                root=self.catalogue.root, dataset=self.catalogue.dataset(vocab_id), now=now_literal()))
-            self.store.flush()
-            self._modified = None
-            self._announce_commit()
 
     def close(self) -> None:
         if hasattr(self, "store"):
@@ -431,7 +303,3 @@ def _stamp(path: Path) -> int | None:
         return path.stat().st_mtime_ns
     except OSError:
         return None
-
-
-def _ntriples(triples: list[ox.Triple]) -> str:
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")

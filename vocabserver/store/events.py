@@ -1,6 +1,6 @@
 """Announcements of committed changes (edits, updates, reverts, loads): the write path publishes each change
-after its commit. Subscribers: the SPARQL service (the workers' snapshot is rewritten at once, in the
-background) and the answer cache (emptied). The label index is more than a subscriber: a follower of the
+after its commit. Subscribers: the SPARQL service (the workers' snapshot is rewritten in the background once
+writes pause) and the answer cache (emptied). The label index is more than a subscriber: a follower of the
 writer, it gets the change before the commit so that lookup never answers from the old state under the new
 stamp (changes/writer.py). Caches of dumps and ETags key on the stamp of what they hold, which the commit
 moves (web/caching.py)."""

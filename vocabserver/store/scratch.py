@@ -1,9 +1,19 @@
-"""A scratch copy of some graphs in memory, to learn what a SPARQL update would change before the write
-path decides whether to write it (sparql/update.py): the store itself is never updated by client text."""
+"""What a SPARQL update would change, learnt before the write path decides whether to write it
+(sparql/update.py): the vocabularies are never updated by client text.
+
+- `shadow_update`: an update whose templates were rewritten to write only into a fresh shadow graph (what it
+  would delete and insert, as records) runs on the store itself; the shadow graph is read and removed. The
+  cost is the update's own evaluation, whatever the size of the graphs.
+- `ScratchCopy`: the graphs an update may touch, copied into memory, where the update runs as written; for the
+  shapes the rewrite does not cover (several operations, DROP, COPY…). Reading a graph out of the on-disk store
+  costs about 11 µs a triple.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import uuid
 
 import pyoxigraph as ox
 
@@ -34,3 +44,19 @@ class ScratchCopy:
     def dump_graph(self, graph: ox.NamedNode) -> bytes:
         """As VocabStore.dump_graph: equal triples give equal N-Triples lines."""
         return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+
+
+def shadow_update(store: "VocabStore", make_update) -> list[ox.Triple]:
+    """Run `make_update(shadow graph)` on the store, return what it wrote into that graph, and remove it. The
+    shadow graph lives under `<base>graph/`: no reader sees it, and a crash leaves it to the next writable
+    open, which clears such graphs."""
+    if store.read_only:
+        from vocabserver.store.embedded import StoreError
+
+        raise StoreError("this store is open read-only: writes go to the process that holds it")
+    shadow = ox.NamedNode(f"{store.base_uri}graph/shadow/{uuid.uuid4().hex}")
+    try:
+        store.store.update(make_update(shadow))
+        return [q.triple for q in store.store.quads_for_pattern(None, None, None, shadow)]
+    finally:
+        store.store.remove_graph(shadow)
