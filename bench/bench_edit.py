@@ -27,10 +27,8 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import report  # noqa: E402
+from bench.common import bundled_engine, report  # noqa: E402
 from vocabserver.changes.changeset import ChangeSet  # noqa: E402
-from vocabserver.changes.loading import load_bundled  # noqa: E402
-from vocabserver.config import Settings  # noqa: E402
 from vocabserver.core import Core  # noqa: E402
 from vocabserver.store.embedded import Staged, VocabStore  # noqa: E402
 from vocabserver.store.stats import graph_counts, graph_schemes  # noqa: E402
@@ -106,9 +104,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="vocabserver-bench-edit-"))
     results: dict = {}
     try:
-        store = VocabStore(work / "store", BASE)
-        load_bundled(store)
-        core = Core(Settings(work / "store", BASE, BASE, sparql_isolation="thread", sparql_workers=1), store)
+        core = bundled_engine(work / "store", BASE)
+        store = core.store
         started = time.perf_counter()
         index = core.labels.current()
         results["bundled"] = {"labels": len(index.label_text), "full_rebuild_s": round(time.perf_counter() - started, 2),

@@ -31,13 +31,10 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import report  # noqa: E402
-from vocabserver.changes.loading import load_bundled  # noqa: E402
-from vocabserver.config import Settings  # noqa: E402
+from bench.common import bundled_engine, report  # noqa: E402
 from vocabserver.core import Core  # noqa: E402
 from vocabserver.sparql.guard import GuardLimits  # noqa: E402
 from vocabserver.sparql.update import run_update  # noqa: E402
-from vocabserver.store.embedded import VocabStore  # noqa: E402
 
 BASE = "http://localhost:8080/"
 PREFIX = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
@@ -99,9 +96,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="vocabserver-bench-update-"))
     results: dict = {}
     try:
-        store = VocabStore(work / "store", BASE)
-        load_bundled(store)
-        core = Core(Settings(work / "store", BASE, BASE, sparql_isolation="thread", sparql_workers=1), store)
+        core = bundled_engine(work / "store", BASE)
+        store = core.store
         core.labels.current().warm()
         raw = ox.Store(str(work / "raw"))  # the same graphs, for pyoxigraph's own update
         for graph in store.readable_graphs():

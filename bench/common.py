@@ -34,3 +34,16 @@ def tree_rss_mb(pid: int) -> float:
         except (OSError, StopIteration):
             continue
     return total / 1024
+
+
+def bundled_engine(folder: Path, base: str):
+    """The 16 bundled vocabularies loaded into a real store in `folder` as `vocabserver load` does, and the
+    engine over it (SPARQL in threads: the write benchmarks time the write path, not the workers)."""
+    from vocabserver.changes.loading import load_bundled
+    from vocabserver.config import Settings
+    from vocabserver.core import Core
+    from vocabserver.store.embedded import VocabStore
+
+    store = VocabStore(folder, base)
+    load_bundled(store)
+    return Core(Settings(folder, base, base, sparql_isolation="thread", sparql_workers=1), store)
