@@ -394,8 +394,9 @@ def _check_port(host: str, port: int) -> None:
             raise Failure(f"cannot listen on {host}:{port}: {reason}", EXIT_STORE) from None
 
 
-# The change log's commands (history, revert) live beside, registered on `main` when this module loads.
-from vocabserver import cli_changes  # noqa: E402,F401
+# The change log's commands (history, revert) and the accounts' (token, user) live beside, registered on `main`
+# when this module loads.
+from vocabserver import cli_accounts, cli_changes  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 """The engine: one object built once by the CLI and by wsgi.py, handed to the web factory, which only wires.
 
 It holds the store (the backend seam), the events a commit announces, the write path (changes.writer), the
-label index, the SPARQL service and the API tokens. Building it opens the store; `start()` starts what runs
+label index, the SPARQL service, the users and the API tokens. Building it opens the store; `start()` starts what runs
 in the background (the label index build, the SPARQL workers), so tests can build an engine cheaply.
 """
 
@@ -10,7 +10,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from vocabserver.auth.database import ACCOUNTS_FILE, Database
 from vocabserver.auth.tokens import Tokens
+from vocabserver.auth.users import Users
 from vocabserver.changes.writer import Writer
 from vocabserver.config import Settings
 from vocabserver.index.holder import LabelIndexHolder, index_path
@@ -31,7 +33,9 @@ class Core:
         self.writer = Writer(self.store, self.events)
         self.labels = LabelIndexHolder(self.store, index_path(self.store))
         self.writer.followers.append(self.labels)  # each commit patches the index before readers see it
-        self.tokens = Tokens(Path(self.store.path) / "accounts.sqlite3" if self.store.path else None)
+        self.accounts = Database(Path(self.store.path) / ACCOUNTS_FILE if self.store.path else None)
+        self.tokens = Tokens(self.accounts)
+        self.users = Users(self.accounts)
         limits = Limits(settings.sparql_timeout, settings.sparql_max_rows, settings.sparql_workers,
                         settings.sparql_memory_mb, settings.sparql_max_query, settings.sparql_max_depth)
         if settings.sparql_isolation == "thread":

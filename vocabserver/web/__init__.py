@@ -3,9 +3,15 @@ nothing itself beyond what `Core.start()` does."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 from flask import Flask, jsonify, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
+from vocabserver.auth.secret import session_key
 from vocabserver.config import Settings
 from vocabserver.core import Core
 from vocabserver.resources import shipped
@@ -27,6 +33,13 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     # Bodies beyond this are refused with 413 before they are read (forms, POSTed queries).
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_request_bytes
+    # Sessions of the pages: a signed cookie, HttpOnly, SameSite=Lax, Secure when served over https.
+    app.secret_key = session_key(Path(store.path) if store.path else None)
+    app.config.update(SESSION_COOKIE_NAME="vocabserver_session", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=store.base_uri.startswith("https:"),
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+                      # CSRF is checked by each form view (login.csrf.protect()); the APIs take bearer tokens.
+                      WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)
     app.extensions["vocabserver.core"] = core
     app.extensions["vocabserver.store"] = store
     app.extensions["vocabserver.labels"] = core.labels
@@ -39,15 +52,22 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     from vocabserver.web.graph_store import blueprint as graph_store
     from vocabserver.web.health import blueprint as health
     from vocabserver.web.linkeddata import blueprint as linkeddata
+    from vocabserver.web.login import LOGIN_LIMIT, csrf
+    from vocabserver.web.login import blueprint as login
     from vocabserver.web.pages import blueprint as pages
     from vocabserver.web.compat.skosmos import blueprint as skosmos
     from vocabserver.web.compat.skosmos_changes import blueprint as skosmos_changes
     from vocabserver.web.compat.skosmos_hierarchy import blueprint as skosmos_hierarchy
     from vocabserver.web.sparql import blueprint as sparql
 
-    for blueprint in (health, pages, api, changes, graph_store, skosmos, skosmos_hierarchy, skosmos_changes, sparql,
-                      linkeddata):
+    for blueprint in (health, pages, login, api, changes, graph_store, skosmos, skosmos_hierarchy, skosmos_changes,
+                      sparql, linkeddata):
         app.register_blueprint(blueprint)
+    csrf.init_app(app)
+    # Sign-in attempts per client address, counted in this process (Flask-Limiter); beyond: 429.
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[],
+                      headers_enabled=True)
+    app.view_functions["login.login"] = limiter.limit(LOGIN_LIMIT)(app.view_functions["login.login"])
 
     @app.before_request
     def follow_commits():

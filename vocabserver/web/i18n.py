@@ -32,6 +32,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tagline": ("Vocabulaires scientifiques des collections des musées de France",
                 "Scientific vocabularies of the collections of the Musées de France"),
     "home": ("Accueil", "Home"),
+    "login": ("Se connecter", "Sign in"),
+    "logout": ("Se déconnecter", "Sign out"),
+    "login_failed": ("Nom d'utilisateur ou mot de passe incorrect.", "Wrong user name or password."),
+    "signed_in_as": ("Connecté : {name}", "Signed in: {name}"),
+    "user_name": ("Nom d'utilisateur", "User name"),
+    "password": ("Mot de passe", "Password"),
     "quality": ("Rapport de qualité", "Quality report"),
     "quality_intro": ("Les constats des contrôles de chargement sur le contenu publié, les erreurs d'abord : ce qu'il "
                       "reste à corriger.", "The findings of the load checks on the published content, errors first: "

@@ -14,7 +14,7 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, render_template, request, send_from_directory
+from flask import Blueprint, Response, abort, render_template, request, send_from_directory, session
 from werkzeug.exceptions import NotFound
 
 from vocabserver.reading.concepts import concept_details
@@ -26,6 +26,7 @@ from vocabserver.web import i18n
 from vocabserver.web.caching import cacheable, not_modified
 from vocabserver.web.context import labels, store
 from vocabserver.web.representations import link_href, local_path
+from vocabserver.web.login import signed_in
 
 blueprint = Blueprint("pages", __name__)
 
@@ -92,6 +93,7 @@ def asset_version() -> str:
 @blueprint.app_context_processor
 def page_context() -> dict:
     return {"t": i18n.translate, "ui_lang": i18n.ui_language(), "with_lang": with_lang, "lang_url": lang_url,
+            "current_user": signed_in(),
             "clang": i18n.content_language(), "clang_url": clang_url, "label_attrs": i18n.label_attributes,
             "page_path": page_path, "link_href": link_href, "base_uri": store().base_uri, "asset_version": asset_version(),
             "js_messages": {"usedFor": i18n.translate("used_for"), "more": i18n.translate("more"),
@@ -109,12 +111,15 @@ def page_headers(response: Response) -> Response:
         wanted = request.args.get("lang", "")[:2].lower()
         if wanted in i18n.LANGUAGES and request.cookies.get(i18n.COOKIE) != wanted:
             response.set_cookie(i18n.COOKIE, wanted, max_age=365 * 86400, samesite="Lax", httponly=True)
+        if session.get("user"):  # a signed-in page is this user's: never in a shared cache
+            response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
 def _variant(name: str) -> str:
     environ = request.environ
-    return f"page\x1f{name}\x1f{i18n.ui_language()}\x1f{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    return (f"page\x1f{name}\x1f{i18n.ui_language()}\x1f{session.get('user', '')}\x1f"
+            f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}")
 
 
 def conditional(name: str):

@@ -1,0 +1,49 @@
+"""The accounts database: a small SQLite file beside the store (`accounts.sqlite3`), never in the RDF store,
+so that no SPARQL query and no dump can read a password hash or a token digest. Tokens, users and (later)
+proposals' reviewers share it; each table is created on first use."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+ACCOUNTS_FILE = "accounts.sqlite3"
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS tokens (name TEXT PRIMARY KEY, digest TEXT UNIQUE NOT NULL, role TEXT NOT NULL, "
+    "vocabularies TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, last_used TEXT, user TEXT)",
+    "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password TEXT NOT NULL, role TEXT NOT NULL, "
+    "vocabularies TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, last_login TEXT)",
+)
+
+
+class Database:
+    def __init__(self, path: Path | None):
+        """`path` None: in memory (tests, an in-memory store)."""
+        self.path = path
+        self._lock = threading.Lock()
+        self._memory = sqlite3.connect(":memory:", check_same_thread=False) if path is None else None
+        self._ready = False
+
+    @contextmanager
+    def connection(self):
+        """One connection for a short unit of work, committed when it ends without an error."""
+        with self._lock:
+            connection = self._memory if self._memory is not None else sqlite3.connect(self.path, timeout=5)
+            try:
+                if not self._ready:
+                    for statement in SCHEMA:
+                        connection.execute(statement)
+                    columns = {row[1] for row in connection.execute("PRAGMA table_info(tokens)")}
+                    if "user" not in columns:  # a database from before users: tokens gain their owner
+                        connection.execute("ALTER TABLE tokens ADD COLUMN user TEXT")
+                    self._ready = True
+                yield connection
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                if connection is not self._memory:
+                    connection.close()
