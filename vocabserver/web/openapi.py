@@ -122,6 +122,31 @@ def _change_paths() -> dict:
     }
 
 
+def _editing_paths() -> dict:
+    vocab = _param("vocab_id", "The vocabulary's id.", where="path", example="deno")
+    uri = _param("uri", "The concept's URI.", {"type": "string", "format": "iri"}, required=True)
+    created = _write("Create a concept", "A new concept of the vocabulary, under its `broader` concepts (a top "
+                     "concept without any), its URI minted under the server's base. Validated with the vocabulary's "
+                     "policy; 201 with Location, ETag (the concept's version) and the concept's JSON. Optional "
+                     "If-Match: the vocabulary's version.", [vocab], "ConceptDraft")["post"]
+    created["tags"] = ["editing"]
+    created["responses"]["201"] = {"description": "Created: the concept's JSON, with `change` (the change recorded).",
+                                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Concept"}}}}
+    for status in ("200", "404", "409"):
+        created["responses"].pop(status)
+    edited = _write("Edit a concept", "Replace the fields given (labels, notes, notation, broader — a move —, "
+                    "related); the others stay. If-Match (required: 428 without) is the concept's ETag; 412 with "
+                    "the current version when it changed since, and nothing written.", [vocab, uri],
+                    "ConceptDraft")["post"]
+    edited["tags"] = ["editing"]
+    edited["responses"]["200"] = {"description": "Edited: the concept's JSON, with its new ETag.",
+                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Concept"}}}}
+    edited["responses"]["428"] = _error_response("No If-Match: send the concept's ETag.")
+    for status in ("201", "409"):
+        edited["responses"].pop(status)
+    return {"/api/v1/vocabularies/{vocab_id}/concepts": {"post": created, "patch": edited}}
+
+
 @lru_cache(maxsize=4)
 def openapi_document(base_uri: str) -> dict:
     search_params = [Q, VOCAB, FIELD, LANG, LABEL_LANG, UNDER, DEPRECATED]
@@ -180,6 +205,7 @@ def openapi_document(base_uri: str) -> dict:
              _limit(100, 1000), OFFSET], "IndexPage", "index"),
     }
     paths.update(_change_paths())
+    paths.update(_editing_paths())
     page = {"type": "object", "properties": {"total": {"type": "integer"}, "offset": {"type": "integer"},
                                              "limit": {"type": "integer"}, "results": {"type": "array", "items": HIT}}}
     schemas = {
@@ -233,6 +259,16 @@ def openapi_document(base_uri: str) -> dict:
             "added": {"type": "array", "items": _STRING, "description": "N-Triples lines to add."},
             "versions": {"type": "object", "additionalProperties": _STRING,
                          "description": "Concept URI -> the version you read (412 when it changed since)."}}},
+        "ConceptDraft": {"type": "object", "properties": {
+            "prefLabel": {"type": "object", "additionalProperties": _STRING, "description": '{"fr": "statuette"}'},
+            "altLabel": {"type": "object", "additionalProperties": {"type": "array", "items": _STRING}},
+            "hiddenLabel": {"type": "object", "additionalProperties": {"type": "array", "items": _STRING}},
+            "notes": {"type": "object", "description": "{definition|scopeNote|note|example|historyNote|editorialNote|"
+                      "changeNote: {lang: [texts]}}"},
+            "notation": {"type": "array", "items": _STRING},
+            "broader": {"type": "array", "items": {"type": "string", "format": "iri"}},
+            "related": {"type": "array", "items": {"type": "string", "format": "iri"}},
+            "comment": {"type": "string", "description": "Why: kept in the change log."}}},
         "IndexPage": {"type": "object", "properties": {"letter": _STRING, "total": {"type": "integer"},
                                                        "entries": {"type": "array", "items": HIT}}},
     }
@@ -247,6 +283,7 @@ def openapi_document(base_uri: str) -> dict:
         "servers": [{"url": base_uri.rstrip("/")}],
         "tags": [{"name": "lookup", "description": "Autocompletion, search and validation"},
                  {"name": "changes", "description": "The change log; writing and reverting (with a token)"},
+                 {"name": "editing", "description": "Creating and editing concepts (with a token or a session)"},
                  {"name": "concepts", "description": "Concepts and hierarchy"},
                  {"name": "index", "description": "Alphabetical index"},
                  {"name": "vocabularies", "description": "Vocabularies and fields"}],
