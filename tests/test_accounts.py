@@ -139,3 +139,22 @@ def test_a_signed_in_editor_writes_with_the_session_and_its_csrf_token(client):
     assert written.status_code == 201 and written.get_json()["actor"] == "marie"
     other = client.post("/api/v1/changes", json=change | {"vocab": "autre"}, headers={"X-CSRFToken": token})
     assert other.status_code == 403 and "'marie' (editor) may not" in other.get_json()["message"]
+
+
+def test_the_session_key_is_made_once_kept_private_and_never_blocks_a_start(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vocabserver.auth.secret import KEY_FILE, session_key
+
+    monkeypatch.delenv("VOCABSERVER_SECRET_KEY", raising=False)
+    with ThreadPoolExecutor(8) as pool:  # workers of one deployment starting together share one key
+        keys = set(pool.map(lambda _: session_key(tmp_path), range(8)))
+    assert len(keys) == 1 and len(next(iter(keys))) == 64
+    assert (tmp_path / KEY_FILE).stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("VOCABSERVER_SECRET_KEY", "shared-by-the-deployment")
+    assert session_key(tmp_path) == "shared-by-the-deployment"
+    monkeypatch.delenv("VOCABSERVER_SECRET_KEY")
+    # A folder where the key cannot be written (a file in the way): a key for this process, the server starts.
+    blocked = tmp_path / "blocked"
+    blocked.write_text("not a folder")
+    assert len(session_key(blocked)) == 64

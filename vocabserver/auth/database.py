@@ -1,6 +1,6 @@
 """The accounts database: a small SQLite file beside the store (`accounts.sqlite3`), never in the RDF store,
-so that no SPARQL query and no dump can read a password hash or a token digest. Tokens, users and (later)
-proposals' reviewers share it; each table is created on first use."""
+so that no SPARQL query and no dump can read a password hash or a token digest. Tokens, users and the
+proposals of new terms (with their history) share it; each table is created on first use."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ SCHEMA = (
     "vocabularies TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, last_used TEXT, user TEXT)",
     "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password TEXT NOT NULL, role TEXT NOT NULL, "
     "vocabularies TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, last_login TEXT)",
+    "CREATE TABLE IF NOT EXISTS proposals (id INTEGER PRIMARY KEY AUTOINCREMENT, vocab TEXT NOT NULL, "
+    "label TEXT NOT NULL, lang TEXT NOT NULL, broader TEXT, note TEXT, record TEXT, museum TEXT, "
+    "proposer TEXT NOT NULL, status TEXT NOT NULL, created TEXT NOT NULL, concept TEXT, change INTEGER, reason TEXT)",
+    "CREATE TABLE IF NOT EXISTS proposal_events (proposal INTEGER NOT NULL, time TEXT NOT NULL, actor TEXT NOT NULL, "
+    "action TEXT NOT NULL, detail TEXT)",
 )
 
 

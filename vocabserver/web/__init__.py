@@ -50,6 +50,7 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     from vocabserver.web.api import blueprint as api
     from vocabserver.web.changes import blueprint as changes
     from vocabserver.web.editing import blueprint as editing
+    from vocabserver.web.proposals import blueprint as proposals
     from vocabserver.web.graph_store import blueprint as graph_store
     from vocabserver.web.health import blueprint as health
     from vocabserver.web.linkeddata import blueprint as linkeddata
@@ -61,7 +62,7 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     from vocabserver.web.compat.skosmos_hierarchy import blueprint as skosmos_hierarchy
     from vocabserver.web.sparql import blueprint as sparql
 
-    for blueprint in (health, pages, login, api, changes, editing, graph_store, skosmos, skosmos_hierarchy, skosmos_changes,
+    for blueprint in (health, pages, login, api, changes, editing, proposals, graph_store, skosmos, skosmos_hierarchy, skosmos_changes,
                       sparql, linkeddata):
         app.register_blueprint(blueprint)
     csrf.init_app(app)

@@ -144,7 +144,41 @@ def _editing_paths() -> dict:
     edited["responses"]["428"] = _error_response("No If-Match: send the concept's ETag.")
     for status in ("201", "409"):
         edited["responses"].pop(status)
-    return {"/api/v1/vocabularies/{vocab_id}/concepts": {"post": created, "patch": edited}}
+    number = _param("number", "The proposal's number.", {"type": "integer", "minimum": 1}, where="path", example=1)
+    proposal = {"description": "The proposal, with its status and history.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Proposal"}}}}
+
+    def decision(summary: str, description: str, body: str | None) -> dict:
+        operation = _write(summary, description, [number], body)["post"]
+        operation["tags"] = ["proposals"]
+        operation["responses"]["200"] = proposal
+        operation["responses"].pop("201")
+        operation["responses"]["409"] = _error_response("Already accepted or rejected.")
+        return operation
+
+    propose = _write("Propose a term", "A term a vocabulary lacks, for its curators to review (contributors, "
+                     "editors, admins).", [], "ProposalDraft")["post"]
+    propose["tags"] = ["proposals"]
+    propose["responses"]["201"] = proposal
+    for status in ("200", "409", "412", "422"):
+        propose["responses"].pop(status)
+    return {
+        "/api/v1/vocabularies/{vocab_id}/concepts": {"post": created, "patch": edited},
+        "/api/v1/proposals": {
+            **_get("Proposals", "Newest first; of one vocabulary, status or proposer.",
+                   [_param("vocab", "A vocabulary id.", example="deno"),
+                    _param("status", "pending, accepted or rejected.", {"enum": ["pending", "accepted", "rejected"]}),
+                    _param("proposer", "Who proposed (a token's or user's name)."), _limit(50, 500), OFFSET],
+                   "Proposals", "proposals"),
+            "post": propose},
+        "/api/v1/proposals/{number}": _get("One proposal", "With its status and history.", [number], "Proposal",
+                                           "proposals"),
+        "/api/v1/proposals/{number}/accept": {"post": decision(
+            "Accept a proposal", "As proposed (no body), edited (prefLabel, broader, note), or as an altLabel of "
+            "an existing concept (asAltLabelOf): a change of the log through the write path.", "ProposalDecision")},
+        "/api/v1/proposals/{number}/reject": {"post": decision(
+            "Reject a proposal", "With the reason the proposer reads.", "ProposalRejection")},
+    }
 
 
 @lru_cache(maxsize=4)
@@ -269,6 +303,24 @@ def openapi_document(base_uri: str) -> dict:
             "broader": {"type": "array", "items": {"type": "string", "format": "iri"}},
             "related": {"type": "array", "items": {"type": "string", "format": "iri"}},
             "comment": {"type": "string", "description": "Why: kept in the change log."}}},
+        "ProposalDraft": {"type": "object", "required": ["vocab", "prefLabel"], "properties": {
+            "vocab": _STRING, "prefLabel": _STRING, "lang": _STRING, "broader": {"type": "string", "format": "iri"},
+            "note": _STRING, "record": {"type": "string", "description": "The REF of the record that needs it."},
+            "museum": _STRING}},
+        "ProposalDecision": {"type": "object", "properties": {
+            "asAltLabelOf": {"type": "string", "format": "iri"}, "prefLabel": _STRING,
+            "broader": {"type": "string", "format": "iri"}, "note": _STRING}},
+        "ProposalRejection": {"type": "object", "required": ["reason"], "properties": {"reason": _STRING}},
+        "Proposal": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "vocab": _STRING, "prefLabel": _STRING, "lang": _STRING,
+            "broader": {"type": ["string", "null"]}, "note": {"type": ["string", "null"]},
+            "record": {"type": ["string", "null"]}, "museum": {"type": ["string", "null"]}, "proposer": _STRING,
+            "status": {"enum": ["pending", "accepted", "rejected"]}, "created": _STRING,
+            "concept": {"type": ["string", "null"]}, "change": {"type": ["integer", "null"]},
+            "reason": {"type": ["string", "null"]}, "events": {"type": "array", "items": {"type": "object"}}}},
+        "Proposals": {"type": "object", "properties": {
+            "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
+            "proposals": {"type": "array", "items": {"$ref": "#/components/schemas/Proposal"}}}},
         "IndexPage": {"type": "object", "properties": {"letter": _STRING, "total": {"type": "integer"},
                                                        "entries": {"type": "array", "items": HIT}}},
     }
@@ -284,6 +336,7 @@ def openapi_document(base_uri: str) -> dict:
         "tags": [{"name": "lookup", "description": "Autocompletion, search and validation"},
                  {"name": "changes", "description": "The change log; writing and reverting (with a token)"},
                  {"name": "editing", "description": "Creating and editing concepts (with a token or a session)"},
+                 {"name": "proposals", "description": "Terms proposed by museums, reviewed by curators"},
                  {"name": "concepts", "description": "Concepts and hierarchy"},
                  {"name": "index", "description": "Alphabetical index"},
                  {"name": "vocabularies", "description": "Vocabularies and fields"}],
