@@ -158,3 +158,15 @@ def test_the_session_key_is_made_once_kept_private_and_never_blocks_a_start(tmp_
     blocked = tmp_path / "blocked"
     blocked.write_text("not a folder")
     assert len(session_key(blocked)) == 64
+
+
+def test_a_token_revoked_by_another_process_is_refused_at_once(tmp_path):
+    """The server keeps its accounts connection open; the command line revokes through its own."""
+    from vocabserver.auth.database import Database
+    from vocabserver.auth.tokens import Tokens
+
+    server = Tokens(Database(tmp_path / "accounts.sqlite3"))
+    token = server.create("tool", "admin")
+    assert server.check(token).name == "tool"
+    assert vocabserver(tmp_path, "token", "revoke", "tool").returncode == 0
+    assert server.check(token) is None

@@ -525,3 +525,22 @@ def test_the_shadow_form_of_an_update_finds_what_the_scratch_copy_finds(engine, 
     assert sorted(str(q) for q in store.quads(None, None, None, None)) == before  # nothing written, no shadow left
     if covered:
         assert any(removed or added for removed, added in fast.values())
+
+
+def test_the_catalogue_entry_a_change_rewrites_is_the_one_in_the_store(engine, client, admin):
+    """The writer diffs the entry it wrote last instead of reading it back: after edits of one vocabulary, of
+    another in between, and a revert, the store holds exactly the entry a fresh read gives."""
+    first = _post(client, admin, added=[nt("vase", "altLabel", '"urne"@fr')]).get_json()
+    _post(client, admin, added=[nt("vase", "altLabel", '"pot"@fr')])
+    _post(client, admin, vocab="libre", added=[f'<http://example.org/l/vase> <{SKOS}altLabel> "jarre"@fr .'])
+    _post(client, admin, added=[nt("sabre", "altLabel", '"cimeterre"@fr')])
+    client.post(f"/api/v1/changes/{first['id']}/revert", headers=admin)
+    info = engine.store.info("objets")
+    entry = {q.triple for q in engine.store.entry_quads("objets")}
+    stored = engine.store.catalogue.read(engine.store.entry_quads("objets", with_root=True))["objets"]
+    assert (stored.counts, stored.triples, stored.version) == (info.counts, info.triples, info.version)
+    # One value for each single-valued statement of the entry: no stale count or date left beside the new one.
+    for single in ("http://rdfs.org/ns/void#triples", "http://purl.org/dc/terms/modified"):
+        subjects = [t.subject for t in entry if t.predicate.value == single]
+        assert len(subjects) == len(set(subjects)), single
+    assert info.counts["altLabels"] == 3 and info.triples == 25 + 2  # glaive, pot, cimeterre (urne reverted)

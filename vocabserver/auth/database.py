@@ -28,14 +28,20 @@ class Database:
         """`path` None: in memory (tests, an in-memory store)."""
         self.path = path
         self._lock = threading.Lock()
-        self._memory = sqlite3.connect(":memory:", check_same_thread=False) if path is None else None
+        self._connection: sqlite3.Connection | None = None
         self._ready = False
 
     @contextmanager
     def connection(self):
-        """One connection for a short unit of work, committed when it ends without an error."""
+        """The connection for a short unit of work, committed when it ends without an error. One connection,
+        kept open and used by one thread at a time: every request checks a token, and opening the file costs
+        more than the check. Each unit of work is its own transaction, so a token revoked by the command line
+        in another process is refused at the next request."""
         with self._lock:
-            connection = self._memory if self._memory is not None else sqlite3.connect(self.path, timeout=5)
+            if self._connection is None:
+                self._connection = sqlite3.connect(":memory:" if self.path is None else self.path, timeout=5,
+                                                   check_same_thread=False)
+            connection = self._connection
             try:
                 if not self._ready:
                     for statement in SCHEMA:
@@ -49,6 +55,3 @@ class Database:
             except BaseException:
                 connection.rollback()
                 raise
-            finally:
-                if connection is not self._memory:
-                    connection.close()

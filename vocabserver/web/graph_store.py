@@ -91,10 +91,15 @@ def _named_target() -> ox.NamedNode:
     return graph
 
 
-def _write(graph: ox.NamedNode, removed, added, what: str):
+def _allowed(graph: ox.NamedNode, what: str):
+    """Who writes, checked before the body is read or the graph looked at: 401/403 come first."""
     who = principal()
+    may_write(who, store().live_graphs().get(graph), what)
+    return who
+
+
+def _write(who, graph: ox.NamedNode, removed, added):
     vocabulary = store().live_graphs().get(graph)
-    may_write(who, vocabulary, what)
     changeset = ChangeSet(graph, removed, added, who.name, request.headers.get("X-Comment", "")[:2000],
                           "graph-store")
     match = request.headers.get("If-Match")
@@ -111,27 +116,30 @@ def _answer(change, findings, created: bool) -> Response:
 @blueprint.put("/store")
 def put_graph():
     graph = _named_target()
+    who = _allowed(graph, "replace")
     added = _payload(graph)
     with core().writer.exclusive():
         existed = _exists(graph)
-        change, findings = _write(graph, [q.triple for q in store().quads(None, None, None, graph)], added, "replace")
+        change, findings = _write(who, graph, [q.triple for q in store().quads(None, None, None, graph)], added)
     return _answer(change, findings, created=not existed)
 
 
 @blueprint.post("/store")
 def post_graph():
     graph = _named_target()
+    who = _allowed(graph, "add to")
     added = _payload(graph)
     existed = _exists(graph)
-    change, findings = _write(graph, [], added, "add to")
+    change, findings = _write(who, graph, [], added)
     return _answer(change, findings, created=not existed)
 
 
 @blueprint.delete("/store")
 def delete_graph():
     graph = _named_target()
+    who = _allowed(graph, "clear")
     with core().writer.exclusive():
         if not _exists(graph):
             raise NotFound(f"no graph {graph.value}")
-        change, findings = _write(graph, [q.triple for q in store().quads(None, None, None, graph)], [], "clear")
+        change, findings = _write(who, graph, [q.triple for q in store().quads(None, None, None, graph)], [])
     return _answer(change, findings, created=False)
