@@ -8,31 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from .test_editing import BASE, E, VOCABULARY  # noqa: F401 - the same small strict vocabulary
-
-
-@pytest.fixture
-def engine(tmp_path):
-    from vocabserver.changes.loading import load_file
-    from vocabserver.config import Settings
-    from vocabserver.core import Core
-    from vocabserver.store.embedded import VocabStore
-
-    source = tmp_path / "objets.ttl"
-    source.write_text(VOCABULARY, encoding="utf-8")
-    store = VocabStore(tmp_path / "store", BASE)
-    load_file(store, source, "objets", strict=True)
-    load_file(store, source, "autre")
-    core = Core(Settings(tmp_path / "store", BASE, BASE, sparql_isolation="thread", sparql_workers=1), store)
-    core.labels.current()
-    return core
-
-
-@pytest.fixture
-def client(engine):
-    from vocabserver.web import create_app
-
-    return create_app(engine).test_client()
+from .test_editing import BASE, E, client, engine  # noqa: F401 - the same small strict vocabulary and app
 
 
 def _as(engine, name: str, role: str, *vocabularies: str) -> dict:

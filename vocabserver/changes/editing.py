@@ -60,6 +60,19 @@ def _uri(value, where: str) -> ox.NamedNode:
     return _n(value)
 
 
+def _texts_by_language(values, where: str) -> dict[str, list[str]]:
+    """{lang: [texts]} (a single text accepted for a list), checked."""
+    if not isinstance(values, dict):
+        raise BadConcept(f'{where}: an object {{"fr": ["…"]}} is expected')
+    out = {}
+    for tag, texts in values.items():
+        texts = [texts] if isinstance(texts, str) else texts
+        if not isinstance(texts, list):
+            raise BadConcept(f"{where}.{tag}: a list of texts is expected")
+        out[_language(tag, where)] = [_text(t, f"{where}.{tag}") for t in texts]
+    return out
+
+
 @dataclass
 class Draft:
     """A concept's editable description, checked."""
@@ -88,28 +101,14 @@ class Draft:
         for tag, text in labels.items():
             draft.prefLabel[_language(tag, "prefLabel")] = _text(text, f"prefLabel.{tag}")
         for kind in ("altLabel", "hiddenLabel"):
-            values = body.get(kind, {})
-            if not isinstance(values, dict):
-                raise BadConcept(f'{kind}: an object {{"fr": ["…"]}} is expected')
-            for tag, texts in values.items():
-                texts = [texts] if isinstance(texts, str) else texts
-                if not isinstance(texts, list):
-                    raise BadConcept(f"{kind}.{tag}: a list of texts is expected")
-                getattr(draft, kind)[_language(tag, kind)] = [_text(t, f"{kind}.{tag}") for t in texts]
+            setattr(draft, kind, _texts_by_language(body.get(kind, {}), kind))
         notes = body.get("notes", {})
         if not isinstance(notes, dict):
             raise BadConcept("notes: an object {kind: {lang: [texts]}} is expected")
         for kind, by_language in notes.items():
             if kind not in NOTE_KINDS:
                 raise BadConcept(f"notes: unknown kind {kind!r}; one of {', '.join(NOTE_KINDS)}")
-            if not isinstance(by_language, dict):
-                raise BadConcept(f"notes.{kind}: an object {{lang: [texts]}} is expected")
-            for tag, texts in by_language.items():
-                texts = [texts] if isinstance(texts, str) else texts
-                if not isinstance(texts, list):
-                    raise BadConcept(f"notes.{kind}.{tag}: a list of texts is expected")
-                draft.notes.setdefault(kind, {})[_language(tag, f"notes.{kind}")] = \
-                    [_text(t, f"notes.{kind}.{tag}") for t in texts]
+            draft.notes[kind] = _texts_by_language(by_language, f"notes.{kind}")
         for name in ("notation", "broader", "related"):
             values = body.get(name, [])
             values = [values] if isinstance(values, str) else values

@@ -6,13 +6,13 @@ change that vocabulary. Every write goes through the engine's one write path (ch
 
 from __future__ import annotations
 
-import orjson
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.exceptions import BadRequest, NotFound
 
-from vocabserver.changes.changeset import ChangeSet, WriteError, parse_triples
+from vocabserver.changes.changeset import ChangeSet, parse_triples
 from vocabserver.web import params
+from vocabserver.web.answers import answer_refusals, json_answer
 from vocabserver.web.auth import may_write, principal
 from vocabserver.web.context import core, store
 
@@ -20,16 +20,11 @@ blueprint = Blueprint("changes", __name__)
 PAGE_MAX = 500
 
 
+answer_refusals(blueprint)
+
+
 def _json(body, status: int = 200) -> Response:
-    response = Response(orjson.dumps(body), status=status, mimetype="application/json")
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cache-Control"] = "no-cache"
-    return response
-
-
-@blueprint.errorhandler(WriteError)
-def _refused(exc: WriteError):
-    return _json(exc.as_dict(), exc.status)
+    return json_answer(body, status, cors=True)  # the change log is public: readable from any page
 
 
 def _page(vocabulary: str | None, concept: str | None, limit: int, offset: int) -> tuple[list, int]:

@@ -9,29 +9,18 @@ vocabulary. A write made against an old version gets 412 with the current one, a
 
 from __future__ import annotations
 
-import orjson
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import BadRequest, NotFound, PreconditionRequired
 
 from vocabserver.changes import editing
-from vocabserver.changes.changeset import WriteError
 from vocabserver.reading.concepts import concept_details
 from vocabserver.web import params
+from vocabserver.web.answers import answer_refusals, json_answer
 from vocabserver.web.auth import may_write, principal
 from vocabserver.web.context import core, labels, store
 
 blueprint = Blueprint("editing", __name__)
-
-
-@blueprint.errorhandler(WriteError)
-def _refused(exc: WriteError):
-    return _json(exc.as_dict(), exc.status)
-
-
-def _json(body, status: int = 200) -> Response:
-    response = Response(orjson.dumps(body), status=status, mimetype="application/json")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+answer_refusals(blueprint)
 
 
 def _body() -> dict:
@@ -53,7 +42,7 @@ def _answer(uri: str, vocab_id: str, status: int, change, findings) -> Response:
     details["version"] = version
     body = details | {"change": change.as_dict() if change is not None else None,
                       "findings": [f.as_dict() for f in findings]}
-    response = _json(body, status)
+    response = json_answer(body, status)
     response.headers["ETag"] = f'"{version}"'
     response.headers["Location"] = f"/api/v1/concept?uri={uri}"
     return response

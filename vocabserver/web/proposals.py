@@ -10,29 +10,18 @@
 
 from __future__ import annotations
 
-import orjson
 from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
-from vocabserver.changes.changeset import WriteError
 from vocabserver.changes.proposals import STATUSES
 from vocabserver.web import params
+from vocabserver.web.answers import answer_refusals, json_answer
 from vocabserver.web.auth import may_write, principal
 from vocabserver.web.context import core, store
 
 blueprint = Blueprint("proposals", __name__)
+answer_refusals(blueprint)
 PROPOSERS = ("contributor", "editor", "admin")
-
-
-@blueprint.errorhandler(WriteError)
-def _refused(exc: WriteError):
-    return _json(exc.as_dict(), exc.status)
-
-
-def _json(body, status: int = 200) -> Response:
-    response = Response(orjson.dumps(body), status=status, mimetype="application/json")
-    response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 def _body(required: bool = True) -> dict:
@@ -49,7 +38,7 @@ def propose():
     who = principal()
     if who.role not in PROPOSERS:
         raise Forbidden(f"{who.name!r} ({who.role}) may not propose terms: contributors, editors and admins may")
-    return _json(core().proposals.propose(_body(), who.name).as_dict(), 201)
+    return json_answer(core().proposals.propose(_body(), who.name).as_dict(), 201)
 
 
 @blueprint.get("/api/v1/proposals")
@@ -59,12 +48,12 @@ def proposals():
         raise BadRequest(f"status: one of {', '.join(STATUSES)}")
     limit, offset = params.integer("limit", 50, 1, 500), params.integer("offset", 0, 0, 10**9)
     found, total = core().proposals.list(params.text("vocab"), status, params.text("proposer"), limit, offset)
-    return _json({"total": total, "offset": offset, "limit": limit, "proposals": [p.as_dict() for p in found]})
+    return json_answer({"total": total, "offset": offset, "limit": limit, "proposals": [p.as_dict() for p in found]})
 
 
 @blueprint.get("/api/v1/proposals/<int:number>")
 def proposal(number: int):
-    return _json(core().proposals.get(number).as_dict())
+    return json_answer(core().proposals.get(number).as_dict())
 
 
 def _decider(number: int):
@@ -77,13 +66,13 @@ def _decider(number: int):
 @blueprint.post("/api/v1/proposals/<int:number>/accept")
 def accept(number: int):
     who = _decider(number)
-    return _json(core().proposals.accept(number, who.name, _body(required=False)).as_dict())
+    return json_answer(core().proposals.accept(number, who.name, _body(required=False)).as_dict())
 
 
 @blueprint.post("/api/v1/proposals/<int:number>/reject")
 def reject(number: int):
     who = _decider(number)
-    return _json(core().proposals.reject(number, who.name, _body().get("reason")).as_dict())
+    return json_answer(core().proposals.reject(number, who.name, _body().get("reason")).as_dict())
 
 
 @blueprint.get("/api/v1/vocabularies/<vocab_id>/proposals.atom")
