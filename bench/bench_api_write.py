@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -20,17 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bundled_engine, report  # noqa: E402
+from bench.common import bundled_engine, percentiles, report  # noqa: E402
 from vocabserver.web import create_app  # noqa: E402
 
 BASE = "http://localhost:8080/"
-
-
-def percentiles(values: list[float]) -> dict:
-    ordered = sorted(values)
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 2),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
-            "max_ms": round(ordered[-1] * 1000, 2), "n": len(ordered)}
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bundled_engine, report  # noqa: E402
+from bench.common import bundled_engine, percentiles, report  # noqa: E402
 from vocabserver.changes.changeset import ChangeSet  # noqa: E402
 from vocabserver.core import Core  # noqa: E402
 from vocabserver.store.embedded import Staged, VocabStore  # noqa: E402
@@ -36,13 +35,6 @@ from vocabserver.store.stats import graph_counts, graph_schemes  # noqa: E402
 BASE = "http://localhost:8080/"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 ALT = ox.NamedNode(SKOS + "altLabel")
-
-
-def percentiles(values: list[float]) -> dict:
-    ordered = sorted(values)
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 3),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 3),
-            "max_ms": round(ordered[-1] * 1000, 3), "n": len(ordered)}
 
 
 def edits(core: Core, count: int, rng: random.Random, warm_up: int = 5) -> dict:
@@ -71,7 +63,7 @@ def edits(core: Core, count: int, rng: random.Random, warm_up: int = 5) -> dict:
         started = time.perf_counter()
         core.writer.apply(ChangeSet(graph, [triple], [], "bench", "bench"))
         timings.append(time.perf_counter() - started)
-    return percentiles(timings) | {"index_patch": percentiles(patches), "visible_at_once": f"{visible}/{count}",
+    return percentiles(timings, 3) | {"index_patch": percentiles(patches, 3), "visible_at_once": f"{visible}/{count}",
                                    "index_loaded_from": core.labels.current().loaded_from}
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -31,20 +30,13 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bundled_engine, report  # noqa: E402
+from bench.common import bundled_engine, percentiles, report  # noqa: E402
 from vocabserver.core import Core  # noqa: E402
 from vocabserver.sparql.guard import GuardLimits  # noqa: E402
 from vocabserver.sparql.update import run_update  # noqa: E402
 
 BASE = "http://localhost:8080/"
 PREFIX = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-
-
-def percentiles(values: list[float]) -> dict:
-    ordered = sorted(values)
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 2),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
-            "n": len(ordered)}
 
 
 def texts(case: str, graph: str, uri: str, label: str) -> tuple[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import socket
 from pathlib import Path
 
@@ -47,3 +48,11 @@ def bundled_engine(folder: Path, base: str):
     store = VocabStore(folder, base)
     load_bundled(store)
     return Core(Settings(folder, base, base, sparql_isolation="thread", sparql_workers=1), store)
+
+
+def percentiles(seconds: list[float], digits: int = 2) -> dict:
+    """p50, p99 and max of timings in seconds, as milliseconds; with their count."""
+    ordered = sorted(seconds)
+    return {"p50_ms": round(statistics.median(ordered) * 1000, digits),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, digits),
+            "max_ms": round(ordered[-1] * 1000, digits), "n": len(ordered)}

@@ -143,7 +143,7 @@ class Draft:
         return out
 
 
-def _is_concept(store, graph: ox.NamedNode, uri: str) -> bool:
+def is_concept(store, graph: ox.NamedNode, uri: str) -> bool:
     return store.contains(ox.Quad(_n(uri), RDF_TYPE, CONCEPT, graph))
 
 
@@ -162,7 +162,7 @@ def _check_targets(store, graph: ox.NamedNode, draft: Draft, concept: ox.NamedNo
         for uri in getattr(draft, name):
             if uri == concept.value:
                 raise BadConcept(f"{name}: a concept cannot be its own {name}")
-            if not _is_concept(store, graph, uri):
+            if not is_concept(store, graph, uri):
                 raise BadConcept(f"{name}: {uri} is not a concept of {vocab_id}")
 
 
@@ -199,7 +199,7 @@ def update(store, vocab_id: str, uri: str, body, actor: str, comment: str = "") 
     info = store.info(vocab_id)
     graph = _n(info.graph)
     concept = _uri(uri, "uri")
-    if not _is_concept(store, graph, uri):
+    if not is_concept(store, graph, uri):
         from vocabserver.changes.changeset import NotFound
 
         raise NotFound(f"no concept {uri} in {vocab_id}")

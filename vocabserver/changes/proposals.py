@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import pyoxigraph as ox
+
 from vocabserver.changes import editing
 from vocabserver.changes.changeset import NotFound, WriteError
 from vocabserver.rdf.iri import is_iri
@@ -86,7 +88,7 @@ class Proposals:
         label = _text(body, "prefLabel", 500, required=True)
         lang = (_text(body, "lang", 20) or "fr").lower()
         broader = _text(body, "broader", 2000)
-        if broader is not None and (not is_iri(broader) or not editing._is_concept(
+        if broader is not None and (not is_iri(broader) or not editing.is_concept(
                 self.store, self.store.graph_iri(vocab), broader)):
             raise BadProposal(f"broader: {broader} is not a concept of {vocab}")
         values = (vocab, label, lang, broader, _text(body, "note", 5000), _text(body, "record", 100),
@@ -147,11 +149,10 @@ class Proposals:
         target = body.get("asAltLabelOf")
         if target is not None:
             graph = self.store.graph_iri(proposal.vocab)
-            if not isinstance(target, str) or not editing._is_concept(self.store, graph, target):
+            if not isinstance(target, str) or not editing.is_concept(self.store, graph, target):
                 raise BadProposal(f"asAltLabelOf: {target!r} is not a concept of {proposal.vocab}")
-            current = self.writer.store.quads
             alt = {}
-            for quad in current(editing._n(target), editing._n(editing.SKOS + "altLabel"), None, graph):
+            for quad in self.store.quads(ox.NamedNode(target), ox.NamedNode(editing.SKOS + "altLabel"), None, graph):
                 alt.setdefault(quad.object.language or "", []).append(quad.object.value)
             alt.setdefault(proposal.lang, []).append(proposal.label)
             changeset = editing.update(self.store, proposal.vocab, target, {"altLabel": alt}, actor, comment)
