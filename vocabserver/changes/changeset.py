@@ -46,6 +46,18 @@ class Conflict(WriteError):
         return super().as_dict() | {"later": self.later}
 
 
+class Blocked(WriteError):
+    """An operation the vocabulary's current state does not allow (409): names the rule and the resources."""
+    status = 409
+
+    def __init__(self, rule: str, message: str, resources: list[str]):
+        self.rule, self.resources = rule, resources
+        super().__init__(f"{rule}: {message}")
+
+    def as_dict(self) -> dict:
+        return super().as_dict() | {"rule": self.rule, "resources": self.resources}
+
+
 class Stale(WriteError):
     """The write was made against a version that is no longer current (a lost update avoided)."""
     status = 412

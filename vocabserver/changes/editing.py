@@ -4,7 +4,8 @@ records and commits (changes/writer.py). The JSON API and the pages use the same
 
 A concept is described in the JSON shape of `GET /api/v1/concept`: `prefLabel` {lang: text}, `altLabel` and
 `hiddenLabel` {lang: [texts]}, `notes` {definition|scopeNote|note|example|historyNote|editorialNote|changeNote:
-{lang: [texts]}}, `notation` [texts], `broader` and `related` [URIs]. Languages are normalised (`fr-FR` is
+{lang: [texts]}}, `notation` [texts], `broader` and `related` [URIs], `mappings` {exactMatch|closeMatch|broadMatch|narrowMatch|
+relatedMatch: [URIs of other vocabularies]}. Languages are normalised (`fr-FR` is
 `fr`'s region: kept as written, lower-cased), empty texts refused.
 """
 
@@ -26,7 +27,9 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 CONCEPT = ox.NamedNode(SKOS + "Concept")
 NOTE_KINDS = ("definition", "scopeNote", "note", "example", "historyNote", "editorialNote", "changeNote")
 LABEL_KINDS = ("prefLabel", "altLabel", "hiddenLabel")
-EDITABLE = {SKOS + k for k in (*LABEL_KINDS, *NOTE_KINDS, "notation", "broader", "related")}
+MAPPING_KINDS = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+FIELDS = (*LABEL_KINDS, "notes", "notation", "broader", "related", "mappings")
+GROUPS = {"notes": NOTE_KINDS, "mappings": MAPPING_KINDS}  # a field that stands for several properties
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # the lower-case base32 of the minted ids of the bundled data
 
@@ -83,13 +86,14 @@ class Draft:
     notation: list[str] = field(default_factory=list)
     broader: list[str] = field(default_factory=list)
     related: list[str] = field(default_factory=list)
+    mappings: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, body, partial: bool = False) -> tuple["Draft", set[str]]:
         """The draft and the fields the body gives (a partial update changes only those)."""
         if not isinstance(body, dict):
             raise BadConcept("the body must be a JSON object describing the concept")
-        known = {*LABEL_KINDS, "notes", "notation", "broader", "related"}
+        known = set(FIELDS)
         unknown = sorted(k for k in body if k not in known and k not in ("uri", "comment", "version"))
         if unknown:
             raise BadConcept(f"unknown field(s) {', '.join(unknown)}; a concept has {', '.join(sorted(known))}")
@@ -109,6 +113,16 @@ class Draft:
             if kind not in NOTE_KINDS:
                 raise BadConcept(f"notes: unknown kind {kind!r}; one of {', '.join(NOTE_KINDS)}")
             draft.notes[kind] = _texts_by_language(by_language, f"notes.{kind}")
+        mappings = body.get("mappings", {})
+        if not isinstance(mappings, dict):
+            raise BadConcept('mappings: an object {"exactMatch": ["URI"]} is expected')
+        for kind, targets in mappings.items():
+            if kind not in MAPPING_KINDS:
+                raise BadConcept(f"mappings: unknown kind {kind!r}; one of {', '.join(MAPPING_KINDS)}")
+            targets = [targets] if isinstance(targets, str) else targets
+            if not isinstance(targets, list):
+                raise BadConcept(f"mappings.{kind}: a list of URIs is expected")
+            draft.mappings[kind] = [_uri(t, f"mappings.{kind}").value for t in targets]
         for name in ("notation", "broader", "related"):
             values = body.get(name, [])
             values = [values] if isinstance(values, str) else values
@@ -125,7 +139,7 @@ class Draft:
     def triples(self, concept: ox.NamedNode, fields: set[str] | None = None) -> list[ox.Triple]:
         """The concept's own statements for `fields` (all when None); inverse links are added by the caller."""
         out = []
-        wanted = fields if fields is not None else {*LABEL_KINDS, "notes", "notation", "broader", "related"}
+        wanted = fields if fields is not None else set(FIELDS)
         if "prefLabel" in wanted:
             out += [ox.Triple(concept, _n(SKOS + "prefLabel"), ox.Literal(t, language=l)) for l, t in self.prefLabel.items()]
         for kind in ("altLabel", "hiddenLabel"):
@@ -140,6 +154,8 @@ class Draft:
         for name in ("broader", "related"):
             if name in wanted:
                 out += [ox.Triple(concept, _n(SKOS + name), _n(u)) for u in getattr(self, name)]
+        if "mappings" in wanted:
+            out += [ox.Triple(concept, _n(SKOS + kind), _n(u)) for kind, targets in self.mappings.items() for u in targets]
         return out
 
 
@@ -164,6 +180,23 @@ def _check_targets(store, graph: ox.NamedNode, draft: Draft, concept: ox.NamedNo
                 raise BadConcept(f"{name}: a concept cannot be its own {name}")
             if not is_concept(store, graph, uri):
                 raise BadConcept(f"{name}: {uri} is not a concept of {vocab_id}")
+    for kind, targets in draft.mappings.items():
+        for uri in targets:
+            _check_mapping(store, graph, kind, uri, vocab_id)
+
+
+def _check_mapping(store, graph: ox.NamedNode, kind: str, uri: str, vocab_id: str) -> None:
+    """A mapping links to a concept of another scheme: a web IRI, never this vocabulary (broader and related
+    are for that), and, when it is this server's, a concept one of its vocabularies describes."""
+    where = f"mappings.{kind}"
+    if not uri.startswith(("http://", "https://")):
+        raise BadConcept(f"{where}: {uri} is not an http(s) URI (a mapping names a concept on the web)")
+    if is_concept(store, graph, uri):
+        raise BadConcept(f"{where}: {uri} is a concept of {vocab_id} itself; inside one vocabulary use broader "
+                         "or related (SKOS mappings link different schemes)")
+    ours = [v for g, v in store.live_graphs().items() if v not in ("catalogue", vocab_id) and is_concept(store, g, uri)]
+    if uri.startswith(store.base_uri) and not ours:
+        raise BadConcept(f"{where}: {uri} is under this server's base but no vocabulary describes it as a concept")
 
 
 def mint(store, vocab_id: str) -> ox.NamedNode:
@@ -207,8 +240,7 @@ def update(store, vocab_id: str, uri: str, body, actor: str, comment: str = "") 
     if "prefLabel" in given and not draft.prefLabel:
         raise BadConcept("prefLabel: a concept keeps at least one preferred label")
     _check_targets(store, graph, draft, concept, vocab_id)
-    names = {"notes": NOTE_KINDS}
-    predicates = {SKOS + p for field_name in given for p in names.get(field_name, (field_name,))}
+    predicates = {SKOS + p for field_name in given for p in GROUPS.get(field_name, (field_name,))}
     current = [q.triple for q in store.quads(concept, None, None, graph) if q.predicate.value in predicates]
     wanted = draft.triples(concept, given)
     removed = [t for t in current if t not in wanted]

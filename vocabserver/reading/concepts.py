@@ -227,3 +227,26 @@ def _linked_sorted(index: LabelIndex, vocab: str, uris, lang: str) -> list[dict]
         return (0, fold(label), label, item["uri"]) if label else (1, "", "", item["uri"])
 
     return sorted((_linked(index, vocab, uri, lang) for uri in set(uris)), key=key)
+
+
+def replacements(store: VocabStore, index: LabelIndex, uri: str, lang: str = "fr") -> list[dict]:
+    """The concepts that replace a deprecated one (dct:isReplacedBy, followed through replacements that were
+    retired in turn), as index records: what a lookup of a retired label answers."""
+    out, seen, todo = [], {uri}, [uri]
+    replaced_by = ox.NamedNode(DCT + "isReplacedBy")
+    while todo and len(seen) < 20:
+        current = todo.pop(0)
+        for quad in store.quads(ox.NamedNode(current), replaced_by, None, None):
+            target = quad.object.value
+            if target in seen or not isinstance(quad.object, ox.NamedNode):
+                continue
+            seen.add(target)
+            found = index.concepts_of(target)
+            if not found:
+                continue
+            record = index.record(found[0], lang)
+            if record["deprecated"]:
+                todo.append(target)
+            else:
+                out.append(record)
+    return out

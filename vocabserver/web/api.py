@@ -8,7 +8,7 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, NotFound
 
-from vocabserver.reading.concepts import concept_details
+from vocabserver.reading.concepts import concept_details, replacements
 from vocabserver.index.label_index import QueryError
 from vocabserver.changes.quality import quality_report
 from vocabserver.web import params
@@ -172,15 +172,22 @@ def _lookup(vocab_ids: list[str] | None):
             raise BadRequest("parameter 'label' is empty")
         lang = params.language(default=None)
         index = labels()
-        hits = index.lookup(label, vocabularies=params.vocabulary_filter(vocab_ids), lang=lang,
-                            deprecated=params.boolean("deprecated"))
-        matches = []
+        with_deprecated = params.boolean("deprecated")
+        # Deprecated concepts are read always: a label only a retired concept has answers its replacement.
+        hits = index.lookup(label, vocabularies=params.vocabulary_filter(vocab_ids), lang=lang, deprecated=True)
+        matches, retired = [], []
         for hit in hits:
             record = index.record(hit.concept, lang or "fr", hit.label)
             # What a validator needs: is the value the preferred form as written, or what should replace it.
             record["preferredAsWritten"] = record["matchedKind"] == "prefLabel" and record["matchedLabel"] == label
-            matches.append(record)
-        usable = [m for m in matches if not m["guideTerm"] and not m["deprecated"]]
+            (retired if record["deprecated"] else matches).append(record)
+        usable = [m for m in matches if not m["guideTerm"]]
+        if not usable:
+            for record in retired:
+                record["replacedBy"] = replacements(store(), index, record["uri"], lang or "fr")
+                usable += record["replacedBy"]
+        if with_deprecated or not matches:
+            matches += retired
         return {"label": label, "found": bool(matches), "usable": bool(usable),
                 "preferred": usable[0]["prefLabel"] if usable else None, "matches": matches}
 

@@ -1,7 +1,11 @@
 """Editing concepts through the JSON API (the pages' forms use the same operations, changes/editing.py).
 
-    POST  /api/v1/vocabularies/{id}/concepts          a new concept: 201, Location, ETag, the concept's JSON
-    PATCH /api/v1/vocabularies/{id}/concepts?uri=URI  replace the fields given; If-Match: the concept's ETag
+    POST  /api/v1/vocabularies/{id}/concepts                     a new concept: 201, Location, ETag, its JSON
+    PATCH /api/v1/vocabularies/{id}/concepts?uri=URI             replace the fields given (If-Match: its ETag)
+    POST  /api/v1/vocabularies/{id}/concepts/merge?uri=URI       {"into": URI}: merged into it (If-Match)
+    POST  /api/v1/vocabularies/{id}/concepts/deprecate?uri=URI   {"replacement": URI} (If-Match)
+    POST  /api/v1/vocabularies/{id}/concepts/batch[?parent=URI]  a CSV of new terms: all of them or none
+    PATCH /api/v1/vocabularies/{id}                              the scheme's title, description, licence…
 
 Who may: a bearer token or a signed-in user (with the session's CSRF token) whose role may change the
 vocabulary. A write made against an old version gets 412 with the current one, and writes nothing.
@@ -12,7 +16,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import BadRequest, NotFound, PreconditionRequired
 
-from vocabserver.changes import editing
+from vocabserver.changes import editing, restructure
 from vocabserver.reading.concepts import concept_details
 from vocabserver.web import params
 from vocabserver.web.answers import answer_refusals, json_answer
@@ -60,17 +64,81 @@ def create(vocab_id: str):
     return _answer(concept.value, vocab_id, 201, change, findings)
 
 
+def _comment(body: dict) -> str:
+    return str(body.get("comment", ""))[:2000]
+
+
+def _versioned(changeset, uri: str):
+    """The concept's version the client read (If-Match, required): a change made meanwhile gets 412."""
+    if not request.if_match:
+        raise PreconditionRequired("send If-Match with the concept's ETag (from GET /api/v1/concept or the last "
+                                   "write), so that a change made meanwhile is not overwritten")
+    if not request.if_match.star_tag:
+        changeset.concept_versions = {uri: next(iter(request.if_match.as_set()), "")}
+    return changeset
+
+
 @blueprint.patch("/api/v1/vocabularies/<vocab_id>/concepts")
 def update(vocab_id: str):
     who = principal()
     may_write(who, _vocabulary(vocab_id), "edit")
     uri = params.uri()
-    if not request.if_match:
-        raise PreconditionRequired("send If-Match with the concept's ETag (from GET /api/v1/concept or the last "
-                                   "write), so that a change made meanwhile is not overwritten")
     body = _body()
-    changeset = editing.update(store(), vocab_id, uri, body, who.name, str(body.get("comment", ""))[:2000])
-    if not request.if_match.star_tag:
-        changeset.concept_versions = {uri: next(iter(request.if_match.as_set()), "")}
+    changeset = _versioned(editing.update(store(), vocab_id, uri, body, who.name, _comment(body)), uri)
     change, findings = core().writer.apply(changeset)
     return _answer(uri, vocab_id, 200, change, findings)
+
+
+@blueprint.post("/api/v1/vocabularies/<vocab_id>/concepts/merge")
+def merge(vocab_id: str):
+    who = principal()
+    may_write(who, _vocabulary(vocab_id), "edit")
+    uri, body = params.uri(), _body()
+    changeset = _versioned(restructure.merge(store(), vocab_id, uri, body.get("into"), who.name, _comment(body)), uri)
+    change, findings = core().writer.apply(changeset)
+    return _answer(body["into"], vocab_id, 200, change, findings)
+
+
+@blueprint.post("/api/v1/vocabularies/<vocab_id>/concepts/deprecate")
+def deprecate(vocab_id: str):
+    who = principal()
+    may_write(who, _vocabulary(vocab_id), "edit")
+    uri, body = params.uri(), _body()
+    changeset = _versioned(restructure.deprecate(store(), vocab_id, uri, body.get("replacement"), who.name,
+                                                 _comment(body)), uri)
+    change, findings = core().writer.apply(changeset)
+    return _answer(uri, vocab_id, 200, change, findings)
+
+
+@blueprint.post("/api/v1/vocabularies/<vocab_id>/concepts/batch")
+def batch(vocab_id: str):
+    who = principal()
+    may_write(who, _vocabulary(vocab_id), "edit")
+    if request.mimetype not in ("text/csv", "text/plain"):
+        raise BadRequest("send the terms as CSV (Content-Type: text/csv): a header line naming prefLabel and any of "
+                         + ", ".join(restructure.BATCH_COLUMNS[1:]))
+    text = request.get_data(as_text=True)
+    changeset, concepts = restructure.batch(store(), vocab_id, text, params.uri("parent", required=False), who.name,
+                                            request.args.get("comment", "")[:2000],
+                                            params.language(default="fr"))
+    change, findings = core().writer.apply(changeset)
+    body = {"created": [c.value for c in concepts], "change": change.as_dict() if change else None,
+            "findings": [f.as_dict() for f in findings]}
+    return json_answer(body, 201)
+
+
+@blueprint.patch("/api/v1/vocabularies/<vocab_id>")
+def scheme(vocab_id: str):
+    who = principal()
+    may_write(who, _vocabulary(vocab_id), "edit")
+    body = _body()
+    changeset = restructure.scheme_metadata(store(), vocab_id, body, who.name, _comment(body))
+    if request.if_match and not request.if_match.star_tag:  # the vocabulary's version the client saw
+        changeset.vocabulary_version = next(iter(request.if_match.as_set()), None)
+    change, findings = core().writer.apply(changeset)
+    info = store().info(vocab_id)
+    response = json_answer({"id": vocab_id, "title": info.titles, "version": info.modified,
+                            "change": change.as_dict() if change else None,
+                            "findings": [f.as_dict() for f in findings]})
+    response.headers["ETag"] = f'"{info.modified}"'
+    return response

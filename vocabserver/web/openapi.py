@@ -162,8 +162,48 @@ def _editing_paths() -> dict:
     propose["responses"]["201"] = proposal
     for status in ("200", "409", "412", "422"):
         propose["responses"].pop(status)
+    def restructured(summary: str, description: str, body: dict, parameters: list) -> dict:
+        operation = _write(summary, description, parameters, None)["post"]
+        operation["tags"] = ["editing"]
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        operation["responses"]["200"] = edited["responses"]["200"]
+        operation["responses"]["409"] = _error_response("Not allowed in the current state: `rule` and `resources`.")
+        operation["responses"].pop("201")
+        return operation
+
+    iri = {"type": "string", "format": "iri"}
+    merged = restructured("Merge a concept into another", "The concept `uri` is deprecated (`dct:isReplacedBy` "
+                          "`into`), its labels become altLabels of `into`, its narrower concepts, related links, "
+                          "mappings and collection memberships move to `into`; its URI keeps resolving. One change "
+                          "(reverted like one). If-Match: the merged concept's ETag (required).",
+                          {"type": "object", "required": ["into"], "properties": {"into": iri, "comment": _STRING}},
+                          [vocab, uri])
+    retired = restructured("Deprecate a concept", "`owl:deprecated` with its `replacement` (lookup of its labels "
+                           "then answers the replacement); it leaves the hierarchy. 409 (`deprecate-with-narrower`) "
+                           "while narrower concepts hang under it. If-Match required.",
+                           {"type": "object", "properties": {"replacement": iri, "comment": _STRING}}, [vocab, uri])
+    batch = restructured("Create a batch of terms from CSV", "A header line naming `prefLabel` and any of `altLabel` "
+                         "(several separated by |), `definition`, `scopeNote`, `notation`, `broader` (a URI or the "
+                         "prefLabel of a row above); `;` or `,` separated; each term under `parent` unless its row "
+                         "names a broader. All the terms in one change, or none (400 naming the line).",
+                         {"type": "string"}, [vocab, _param("parent", "The parent of the terms.", iri),
+                                              _param("lang", "The language of the labels.", example="fr")])
+    batch["requestBody"] = {"required": True, "content": {"text/csv": {"schema": {"type": "string"},
+                            "example": "prefLabel;altLabel;definition\naiguière;broc|pichet;Vase à anse et bec.\n"}}}
+    batch["responses"]["201"] = {"description": "Created: `created` (the new URIs) and `change`."}
+    scheme = restructured("Edit the vocabulary's scheme", "Replace the fields given: `title` and `description` "
+                          "({lang: text}), `creator`, `publisher`, `rights` (texts), `license` (an IRI). Optional "
+                          "If-Match: the vocabulary's version.",
+                          {"type": "object", "properties": {"title": {"type": "object"}, "description": {"type": "object"},
+                                                            "creator": _STRING, "publisher": _STRING, "rights": _STRING,
+                                                            "license": iri}}, [vocab])
+    scheme["responses"]["200"] = {"description": "Edited: the vocabulary's titles and new version (ETag)."}
     return {
         "/api/v1/vocabularies/{vocab_id}/concepts": {"post": created, "patch": edited},
+        "/api/v1/vocabularies/{vocab_id}/concepts/merge": {"post": merged},
+        "/api/v1/vocabularies/{vocab_id}/concepts/deprecate": {"post": retired},
+        "/api/v1/vocabularies/{vocab_id}/concepts/batch": {"post": batch},
+        "/api/v1/vocabularies/{vocab_id}": {"patch": scheme},
         "/api/v1/proposals": {
             **_get("Proposals", "Newest first; of one vocabulary, status or proposer.",
                    [_param("vocab", "A vocabulary id.", example="deno"),
@@ -239,7 +279,8 @@ def openapi_document(base_uri: str) -> dict:
              _limit(100, 1000), OFFSET], "IndexPage", "index"),
     }
     paths.update(_change_paths())
-    paths.update(_editing_paths())
+    for path, operations in _editing_paths().items():  # PATCH of a vocabulary beside its GET
+        paths.setdefault(path, {}).update(operations)
     page = {"type": "object", "properties": {"total": {"type": "integer"}, "offset": {"type": "integer"},
                                              "limit": {"type": "integer"}, "results": {"type": "array", "items": HIT}}}
     schemas = {
@@ -302,6 +343,8 @@ def openapi_document(base_uri: str) -> dict:
             "notation": {"type": "array", "items": _STRING},
             "broader": {"type": "array", "items": {"type": "string", "format": "iri"}},
             "related": {"type": "array", "items": {"type": "string", "format": "iri"}},
+            "mappings": {"type": "object", "description": "{exactMatch|closeMatch|broadMatch|narrowMatch|relatedMatch: "
+                         "[URIs]}: concepts of other vocabularies (http(s); this server's must exist)"},
             "comment": {"type": "string", "description": "Why: kept in the change log."}}},
         "ProposalDraft": {"type": "object", "required": ["vocab", "prefLabel"], "properties": {
             "vocab": _STRING, "prefLabel": _STRING, "lang": _STRING, "broader": {"type": "string", "format": "iri"},
