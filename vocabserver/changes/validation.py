@@ -197,3 +197,8 @@ def validate_whole(store, graph: ox.NamedNode, vocabulary: str, policy: str, rem
     old = {_key(f) for f in run_checks(store, graph, vocabulary).findings}
     report = CheckReport(vocabulary, [f for f in run_checks(scratch, copy, vocabulary).findings if _key(f) not in old])
     return report.findings, Policy(policy).refusals(report)
+
+
+def findings_of(store, graph: ox.NamedNode, uri: str) -> list[Finding]:
+    """The findings of one resource as it is now (the concept page shows them to its editors)."""
+    return _findings(Overlay(store, graph), ox.NamedNode(uri))

@@ -50,6 +50,10 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     from vocabserver.web.api import blueprint as api
     from vocabserver.web.changes import blueprint as changes
     from vocabserver.web.editing import blueprint as editing
+    from vocabserver.web.editor_pages import blueprint as editor_pages
+    from vocabserver.web.history_pages import blueprint as history_pages
+    from vocabserver.web.proposal_pages import blueprint as proposal_pages
+    from vocabserver.web.admin_pages import blueprint as admin_pages
     from vocabserver.web.proposals import blueprint as proposals
     from vocabserver.web.graph_store import blueprint as graph_store
     from vocabserver.web.health import blueprint as health
@@ -62,7 +66,7 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     from vocabserver.web.compat.skosmos_hierarchy import blueprint as skosmos_hierarchy
     from vocabserver.web.sparql import blueprint as sparql
 
-    for blueprint in (health, pages, login, api, changes, editing, proposals, graph_store, skosmos, skosmos_hierarchy, skosmos_changes,
+    for blueprint in (health, pages, login, editor_pages, history_pages, proposal_pages, admin_pages, api, changes, editing, proposals, graph_store, skosmos, skosmos_hierarchy, skosmos_changes,
                       sparql, linkeddata):
         app.register_blueprint(blueprint)
     csrf.init_app(app)

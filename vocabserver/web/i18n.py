@@ -222,3 +222,14 @@ def translate(key: str, **values) -> str:
     fr, en = MESSAGES.get(key, (key, key))
     text = en if ui_language() == "en" else fr
     return text.format(**values) if values else text
+
+
+def _merge_editing() -> None:
+    from vocabserver.web.i18n_editing import MESSAGES as EDITING
+
+    clash = set(EDITING) & set(MESSAGES)
+    assert not clash, f"message keys given twice: {clash}"
+    MESSAGES.update(EDITING)
+
+
+_merge_editing()

@@ -21,6 +21,7 @@ from vocabserver.reading.concepts import concept_details
 from vocabserver.index.label_index import QueryError
 from vocabserver.rdf.licences import licence_name
 from vocabserver.changes.quality import quality_report
+from vocabserver.changes.validation import findings_of
 from vocabserver.resources import shipped
 from vocabserver.web import i18n
 from vocabserver.web.caching import cacheable, not_modified
@@ -111,8 +112,8 @@ def page_headers(response: Response) -> Response:
         wanted = request.args.get("lang", "")[:2].lower()
         if wanted in i18n.LANGUAGES and request.cookies.get(i18n.COOKIE) != wanted:
             response.set_cookie(i18n.COOKIE, wanted, max_age=365 * 86400, samesite="Lax", httponly=True)
-        if session.get("user"):  # a signed-in page is this user's: never in a shared cache
-            response.headers["Cache-Control"] = "private, no-cache"
+        if session.get("user") and response.headers.get("Cache-Control") != "no-store":
+            response.headers["Cache-Control"] = "private, no-cache"  # a signed-in page is this user's
     return response
 
 
@@ -136,7 +137,7 @@ def conditional(name: str):
 def render(template: str, variant: str, status: int = 200, **context) -> Response:
     response = Response(render_template(template, **context), status=status, mimetype="text/html")
     response.charset = "utf-8"
-    return cacheable(response, variant) if status == 200 else response
+    return cacheable(response, variant) if status == 200 and variant else response  # no variant: never cached
 
 
 def _page_number(name: str = "page") -> int:
@@ -215,7 +216,8 @@ def vocabulary_page(vocab_id: str) -> Response:
         entries = [index.record(int(index.label_concept[label]), lang, label, with_path=False)
                    for label in page_labels]
         alphabetical = {"letter": letter, "total": total, "entries": entries, "pager": index_pager}
-    return render("vocabulary.html", variant, v=_vocabulary_view(info), letters=index.letters(vocab_id),
+    user = signed_in()
+    return render("vocabulary.html", variant, editable=user is not None and user.may_write(vocab_id), v=_vocabulary_view(info), letters=index.letters(vocab_id),
                   languages=data_languages(vocab_id), tops={"rows": top_items, "total": len(tops), "pager": top_pager}, index=alphabetical)
 
 
@@ -260,8 +262,13 @@ def concept_page(iri: str, alternates: list) -> Response | None:
                       "hasChildren": bool(concept_ids and index.narrower(concept_ids[0]))})
     chain.append({"uri": iri, "prefLabel": details["label"], "lang": details["labelLang"],
                   "hasChildren": bool(details["narrowerTotal"])})
+    user = signed_in()
+    editable = user is not None and user.may_write(details["vocab"])
+    findings = ([f.as_dict() for f in findings_of(store(), store().graph_iri(details["vocab"]), iri)]
+                if editable else [])
     return render("concept.html", variant, c=details, v=_vocabulary_view(info), narrower=narrower, chain=chain,
-                  alternates=alternates, languages=data_languages(details["vocab"]))
+                  alternates=alternates, languages=data_languages(details["vocab"]), editable=editable,
+                  findings=findings)
 
 
 def scheme_vocabulary(iri: str) -> str | None:
