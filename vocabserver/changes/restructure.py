@@ -81,7 +81,7 @@ def deprecate(store, vocab_id: str, uri, replacement, actor: str, comment: str =
                       "or merge the concept instead (merge moves them to the concept kept): " + ", ".join(children[:10]),
                       [node.value, *children[:50]])
     removed, added = _retire(store, graph, node, target)
-    return ChangeSet(graph, removed, added, actor, comment or "concept deprecated", "edit")
+    return ChangeSet(graph, removed, added, actor, comment or ("deprecated" + (f", replaced by {target.value}" if target else "")), "edit")
 
 
 def merge(store, vocab_id: str, loser_uri, winner_uri, actor: str, comment: str = "") -> ChangeSet:
@@ -126,7 +126,7 @@ def merge(store, vocab_id: str, loser_uri, winner_uri, actor: str, comment: str 
             added.append(ox.Triple(subject, quad.predicate, winner))
     removed = list(dict.fromkeys(removed))
     added = [t for t in dict.fromkeys(added) if t not in removed or t.predicate == REPLACED_BY]
-    return ChangeSet(graph, removed, added, actor, comment or "concepts merged", "edit")
+    return ChangeSet(graph, removed, added, actor, comment or f"merged into {winner.value}", "edit")
 
 
 def _ancestors(store, graph: ox.NamedNode, node: ox.NamedNode, limit: int = 10_000) -> set:

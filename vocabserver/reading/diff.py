@@ -49,7 +49,9 @@ def readable(change, index, lang: str = "fr") -> list[dict]:
                 row |= {"uri": triple.object.value, "text": _label(index, triple.object.value, lang) or
                         compact_iri(triple.object.value)}
             else:
-                row |= {"text": triple.object.value, "lang": getattr(triple.object, "language", None)}
+                boolean = triple.object.datatype.value.endswith("#boolean") if hasattr(triple.object, "datatype") else False
+                row |= {"text": triple.object.value, "lang": getattr(triple.object, "language", None),
+                        "boolean": triple.object.value in ("true", "1") if boolean else None}
             entry["rows"].append(row)
     for entry in subjects.values():
         entry["rows"].sort(key=lambda r: (r["key"] or r["property"], r["sign"] == "+"))

@@ -51,6 +51,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scheme_title": ("Métadonnées de {title}", "Metadata of {title}"),
     "title_field": ("Titre", "Title"), "description_field": ("Description", "Description"),
     "creator": ("Créateur", "Creator"), "publisher": ("Éditeur", "Publisher"), "rights": ("Droits", "Rights"),
+    "yes": ("oui", "yes"), "no": ("non", "no"),
     "history": ("Historique", "History"),
     "history_of": ("Historique de « {label} »", "History of “{label}”"),
     "history_vocab": ("Historique de {title}", "History of {title}"),
