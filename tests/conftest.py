@@ -73,7 +73,7 @@ class Server:
                 # Ready for the tests once the SPARQL worker processes have loaded the store too.
                 if response.status_code == 200 and response.json()["sparql"]["ready"] > 0:
                     return time.perf_counter() - self.started
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy loading
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("server not ready in time")

@@ -83,7 +83,10 @@ def test_curator_edits_and_a_museum_proposes(editing_server, page, browser):
     expect(page.get_by_role("heading", level=1)).to_have_text("statuette en bronze doré")
     # Move it under "figurine".
     page.get_by_role("link", name="Modifier", exact=True).click()
-    page.locator("#f-broader").fill(f"figurine <{figurine}>")
+    page.locator("#f-broader").fill("")  # the parent chosen with the form's concept picker (autocompletion)
+    page.locator("#pick-broader").press_sequentially("figurine", delay=30)
+    page.locator(f'[role="option"][data-uri="{figurine}"]').click()
+    expect(page.locator("#f-broader")).to_have_value(f"figurine <{figurine}>")
     page.locator("#f-comment").fill("déplacé sous figurine")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator("nav.breadcrumb").first).to_contain_text("figurine")

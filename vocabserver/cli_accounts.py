@@ -144,3 +144,26 @@ def user_delete(ctx: Context, name: str) -> None:
     if not _users(ctx).delete(name):
         raise Failure(f"no user named {name!r}", EXIT_INPUT)
     click.echo(f"deleted {name} (and revoked their tokens)")
+
+
+@main.command("private")
+@click.argument("vocab_id", required=False)
+@click.option("--off", is_flag=True, help="Make the vocabulary public again.")
+@pass_context
+def private(ctx: Context, vocab_id: str | None, off: bool) -> None:
+    """Make VOCAB_ID private (readable only with an account: a token or a signed-in user), or public again with
+    --off; without VOCAB_ID, list the private vocabularies. Takes effect within a second on a running server."""
+    import getpass
+
+    from vocabserver.auth.privacy import Privacy
+
+    privacy = Privacy(_accounts(ctx))
+    if vocab_id is None:
+        for name in sorted(privacy.private()):
+            click.echo(name)
+        return
+    if not vocab_id.replace("-", "").replace("_", "").isalnum() or len(vocab_id) > 40:
+        raise Failure(f"{vocab_id!r} is not a vocabulary id", EXIT_INPUT)
+    changed = privacy.set(vocab_id, not off, getpass.getuser())
+    state = "public" if off else "private"
+    click.echo(f"{vocab_id} is {state}" + ("" if changed else " (it already was)"))

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from vocabserver.auth.database import ACCOUNTS_FILE, Database
+from vocabserver.auth.privacy import Privacy
 from vocabserver.auth.tokens import Tokens
 from vocabserver.auth.users import Users
 from vocabserver.changes.proposals import Proposals
@@ -37,6 +38,7 @@ class Core:
         self.accounts = Database(Path(self.store.path) / ACCOUNTS_FILE if self.store.path else None)
         self.tokens = Tokens(self.accounts)
         self.users = Users(self.accounts)
+        self.privacy = Privacy(self.accounts)
         self.proposals = Proposals(self.accounts, self.store, self.writer)
         limits = Limits(settings.sparql_timeout, settings.sparql_max_rows, settings.sparql_workers,
                         settings.sparql_memory_mb, settings.sparql_max_query, settings.sparql_max_depth)

@@ -46,6 +46,8 @@
     var list = document.getElementById(input.getAttribute("aria-controls"));
     var status = document.getElementById(input.id + "-status");
     var vocab = input.getAttribute("data-vocab") || "";
+    // In an editing form: the chosen concept is written into a field ("label <URI>", one a line), not opened.
+    var pickInto = input.getAttribute("data-pick-into");
     var active = -1, hits = [], timer = null, sequence = 0;
 
     function close() {
@@ -61,7 +63,15 @@
       options[active].scrollIntoView({ block: "nearest" });
     }
     function choose(index) {
-      if (index >= 0 && hits[index]) window.location.href = withLang(pagePath(hits[index].uri));
+      if (index < 0 || !hits[index]) return;
+      if (pickInto) {
+        var field = document.getElementById(pickInto);
+        var line = hits[index].prefLabel + " <" + hits[index].uri + ">";
+        field.value = field.value.replace(/\s+$/, "") + (field.value.trim() ? "\n" : "") + line;
+        input.value = ""; close();
+        return;
+      }
+      window.location.href = withLang(pagePath(hits[index].uri));
     }
     function render(results) {
       hits = results; list.innerHTML = ""; active = -1;
@@ -106,6 +116,7 @@
         event.preventDefault(); if (!list.hidden) highlight(active - 1);
       } else if (event.key === "Enter") {
         if (!list.hidden && active >= 0) { event.preventDefault(); choose(active); }
+        else if (pickInto) { event.preventDefault(); }  // never submits the editing form
       } else if (event.key === "Escape") {
         if (!list.hidden) { event.preventDefault(); close(); } else { input.value = ""; }
       }

@@ -1,6 +1,7 @@
 """The accounts database: a small SQLite file beside the store (`accounts.sqlite3`), never in the RDF store,
-so that no SPARQL query and no dump can read a password hash or a token digest. Tokens, users and the
-proposals of new terms (with their history) share it; each table is created on first use."""
+so that no SPARQL query and no dump can read a password hash or a token digest. Tokens, users, the
+proposals of new terms (with their history) and which vocabularies are private share it; each table is
+created on first use."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ SCHEMA = (
     "proposer TEXT NOT NULL, status TEXT NOT NULL, created TEXT NOT NULL, concept TEXT, change INTEGER, reason TEXT)",
     "CREATE TABLE IF NOT EXISTS proposal_events (proposal INTEGER NOT NULL, time TEXT NOT NULL, actor TEXT NOT NULL, "
     "action TEXT NOT NULL, detail TEXT)",
+    "CREATE TABLE IF NOT EXISTS private_vocabularies (vocab TEXT PRIMARY KEY, since TEXT NOT NULL, actor TEXT NOT NULL)",
 )
 
 

@@ -114,12 +114,16 @@ class Proposals:
         return Proposal(*row, events=[{"time": e[0], "actor": e[1], "action": e[2], "detail": e[3]} for e in events])
 
     def list(self, vocab: str | None = None, status: str | None = None, proposer: str | None = None,
-             limit: int = 100, offset: int = 0) -> tuple[list[Proposal], int]:
+             limit: int = 100, offset: int = 0, exclude: frozenset[str] = frozenset()) -> tuple[list[Proposal], int]:
+        """Newest first; `exclude`: vocabularies left out (private ones, for a caller without an account)."""
         where, values = [], []
         for column, value in (("vocab", vocab), ("status", status), ("proposer", proposer)):
             if value is not None:
                 where.append(f"{column} = ?")
                 values.append(value)
+        for excluded in sorted(exclude):
+            where.append("vocab != ?")
+            values.append(excluded)
         clause = (" WHERE " + " AND ".join(where)) if where else ""
         with self.database.connection() as connection:
             total = connection.execute(f"SELECT COUNT(*) FROM proposals{clause}", values).fetchone()[0]

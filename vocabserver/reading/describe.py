@@ -34,8 +34,10 @@ class Description:
         return out
 
 
-def describe(store: VocabStore, iri: str, per_property: int = 1000) -> Description | None:
-    """Two backend operations: the resource's statements, then the labels of what it links to."""
+def describe(store: VocabStore, iri: str, per_property: int = 1000, skip_graphs: set[str] = frozenset()
+             ) -> Description | None:
+    """Two backend operations: the resource's statements (but those of `skip_graphs`: private vocabularies'),
+    then the labels of what it links to."""
     if not is_iri(iri):
         return None  # nothing is described by a text that is no IRI
     subject = ox.NamedNode(iri)
@@ -44,6 +46,8 @@ def describe(store: VocabStore, iri: str, per_property: int = 1000) -> Descripti
     counts: dict = {}
     linked: dict = {}  # insertion-ordered set
     for quad in store.statements(iri):
+        if skip_graphs and quad.graph_name.value in skip_graphs:
+            continue
         if description.graph is None:
             description.graph = quad.graph_name.value
         predicate = quad.predicate

@@ -136,10 +136,19 @@ class SparqlService:
         return found
 
     def run(self, query: str, default_graphs: list[str] | None = None,
-            named_graphs: list[str] | None = None, checked: Scan | None = None) -> QueryResult:
+            named_graphs: list[str] | None = None, checked: Scan | None = None,
+            hidden: set[str] = frozenset()) -> QueryResult:
+        """`hidden`: graphs the caller may not read (private vocabularies'): the dataset is then always given
+        (overriding the query's FROM), without them, the catalogue and the change log that describe them."""
         found = checked or self.check(query)
         default, named = None, None  # None: the dataset of the query's FROM clauses
-        if default_graphs or named_graphs:
+        if hidden:
+            server = {self.store.catalogue.graph.value, self.store.history_graph.value}
+            shown = sorted(g.value for g in self.store.readable_graphs() if g.value not in hidden | server)
+            nowhere = self.store.base_uri + "graph/none"
+            default = [g if g in shown else nowhere for g in default_graphs] if default_graphs else shown
+            named = [g for g in named_graphs if g in shown] or [nowhere] if named_graphs else shown
+        elif default_graphs or named_graphs:
             # A graph the store lacks (or does not show: a load in progress) is an empty graph, as SPARQL
             # stores answer: it is replaced by the name of a graph that never exists.
             live = {g.value for g in self.store.readable_graphs()}

@@ -80,6 +80,11 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
         # A read-only server reopens its view when a writer has committed (one stat a second at most).
         store.follow_commits()
 
+    from vocabserver.web.privacy import guard, private_answers
+
+    app.before_request(guard)  # private vocabularies: 404 to callers without an account
+    app.after_request(private_answers)
+
     @app.after_request
     def no_sniffing(response):
         # Every answer is what its Content-Type says: browsers must not guess (a JSON error is not a page).

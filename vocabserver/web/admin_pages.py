@@ -7,6 +7,7 @@ and API tokens (create — shown once —, revoke), over the same tables as `voc
     POST /admin/users/{name}/delete
     POST /admin/tokens                  name, role, vocabularies, user
     POST /admin/tokens/{name}/revoke
+    POST /admin/private                 the vocabularies readable only with an account
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def _page(status: int = 200, message: str = "", token: str = "", values: dict | 
 
     vocabularies = [v for v in store().vocabularies() if v != "catalogue"]
     response = render("admin.html", "", status=status, users=core().users.list(), tokens=core().tokens.list(),
-                      roles=ROLES, vocabularies=vocabularies, message=message, token=token, values=values or {})
+                      roles=ROLES, vocabularies=vocabularies, message=message, token=token, values=values or {},
+                      private=core().privacy.private())
     response.headers["Cache-Control"] = "no-store"  # a new token is shown once
     return response
 
@@ -118,4 +120,17 @@ def revoke_token(name: str):
     if not core().tokens.revoke(name):
         return _page(404, f"no token {name!r}")
     flash(i18n.translate("token_revoked", name=name))
+    return redirect("/admin", 303)
+
+
+@blueprint.post("/admin/private")
+def set_private():
+    who = _admin(write=True)
+    try:
+        chosen = set(_chosen_vocabularies())
+    except UserError as exc:
+        return _page(400, str(exc))
+    for vocab_id in (v for v in store().vocabularies() if v != "catalogue"):
+        core().privacy.set(vocab_id, vocab_id in chosen, who.name)
+    flash(i18n.translate("private_set", names=", ".join(sorted(chosen)) or "—"))
     return redirect("/admin", 303)

@@ -15,6 +15,7 @@ from vocabserver.web import params
 from vocabserver.web.caching import AnswerCache, cacheable, not_modified
 from vocabserver.web.context import core, labels, store
 from vocabserver.web.openapi import openapi_document
+from vocabserver.web.privacy import marker, visible
 from vocabserver.web.representations import html_page
 
 blueprint = Blueprint("api", __name__)
@@ -36,7 +37,7 @@ def json_response(body, variant: str | None = None, status: int = 200) -> Respon
 def _variant() -> str:
     # The raw path and query identify the answer (request.full_path would re-quote them on every call).
     environ = request.environ
-    return f"api\x1f{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    return f"api\x1f{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}{marker()}"
 
 
 @blueprint.before_request
@@ -77,7 +78,7 @@ def _vocabulary_json(info) -> dict:
 
 @blueprint.get("/api/v1/vocabularies")
 def vocabularies():
-    return json_response({"vocabularies": [_vocabulary_json(i) for i in store().vocabularies().values()]},
+    return json_response({"vocabularies": [_vocabulary_json(i) for i in visible().values()]},
                          _variant())
 
 

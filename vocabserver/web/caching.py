@@ -68,7 +68,9 @@ class AnswerCache:
 
 
 def _etag(variant: str, stamp: str | None = None) -> str:
-    return _validator(stamp or store().modified(), variant)
+    from vocabserver.web.privacy import marker
+
+    return _validator(stamp or store().modified(), variant + marker())
 
 
 def vocabulary_stamp(vocab_id: str) -> str:

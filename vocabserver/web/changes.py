@@ -15,6 +15,7 @@ from vocabserver.web import params
 from vocabserver.web.answers import answer_refusals, json_answer
 from vocabserver.web.auth import may_write, principal
 from vocabserver.web.context import core, store
+from vocabserver.web.privacy import hidden
 
 blueprint = Blueprint("changes", __name__)
 PAGE_MAX = 500
@@ -28,9 +29,25 @@ def _json(body, status: int = 200) -> Response:
 
 
 def _page(vocabulary: str | None, concept: str | None, limit: int, offset: int) -> tuple[list, int]:
+    numbers = visible_changes(vocabulary, concept)
+    return numbers[offset:offset + limit], len(numbers)
+
+
+def visible_changes(vocabulary: str | None, concept: str | None) -> list[int]:
+    """The changes' numbers, newest first, without those of vocabularies this request may not see."""
     log = core().writer.history
     numbers = log.numbers(vocabulary, concept)
-    return numbers[offset:offset + limit], len(numbers)
+    hide = hidden()
+    if hide and vocabulary is None:
+        numbers = [n for n in numbers if log.get(n).vocabulary not in hide]
+    return numbers
+
+
+def _change_or_404(number: int, with_triples: bool = False):
+    change = core().writer.history.get(number, with_triples=with_triples)
+    if change is None or change.vocabulary in hidden():
+        raise NotFound(f"no change {number}")
+    return change
 
 
 def _vocabulary_param() -> str | None:
@@ -55,10 +72,7 @@ def list_changes():
 
 @blueprint.get("/api/v1/changes/<int:number>")
 def one_change(number: int):
-    change = core().writer.history.get(number, with_triples=True)
-    if change is None:
-        raise NotFound(f"no change {number}")
-    return _json(change.as_dict(with_triples=True))
+    return _json(_change_or_404(number, with_triples=True).as_dict(with_triples=True))
 
 
 def _body() -> dict:
@@ -148,6 +162,5 @@ def atom(vocab_id: str):
 @blueprint.get("/changes/<int:number>")
 def change_uri(number: int):
     """A change's URI (as the change log names it) dereferences to its description."""
-    if core().writer.history.get(number) is None:
-        raise NotFound(f"no change {number}")
+    _change_or_404(number)
     return redirect(f"/api/v1/changes/{number}", 303)

@@ -6,6 +6,7 @@ import time
 
 from flask import Blueprint, current_app, jsonify
 
+from vocabserver.web.privacy import hidden
 from vocabserver.store.queries import query
 from vocabserver.web.context import store
 
@@ -57,7 +58,7 @@ def health():
                 "triples": info.triples,
                 "modified": info.modified,
             }
-            for vocab_id, info in vocabularies.items()
+            for vocab_id, info in vocabularies.items() if vocab_id not in hidden()
         },
     }
     return jsonify(body), 200

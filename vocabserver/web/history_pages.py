@@ -19,6 +19,7 @@ from vocabserver.reading.concepts import concept_details
 from vocabserver.reading.diff import readable
 from vocabserver.web import i18n
 from vocabserver.web.auth import may_write, principal
+from vocabserver.web.changes import visible_changes
 from vocabserver.web.context import core, labels, store
 from vocabserver.web.login import signed_in
 
@@ -30,7 +31,7 @@ def _page(vocab_id: str | None, uri: str | None, title: str, status: int = 200, 
     from vocabserver.web.pages import _pager, render
 
     log = core().writer.history
-    numbers = log.numbers(vocab_id, uri)
+    numbers = visible_changes(vocab_id, uri)
     pager = _pager(len(numbers), PAGE)
     lang = i18n.label_language()
     user = signed_in()

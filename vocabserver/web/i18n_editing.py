@@ -13,6 +13,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "comment": ("Motif de la modification", "Reason for the change"),
     "hidden_label": ("Libellés cachés", "Hidden labels"),
     "more_fields": ("Autres champs : libellés cachés, notation, notes, alignements", "More fields: hidden labels, notation, notes, mappings"),
+    "find_concept": ("Chercher un concept à ajouter", "Find a concept to add"),
     "one_per_line": ("un par ligne", "one a line"),
     "concept_lines": ("un par ligne : libellé, URI ou « libellé <URI> »", "one a line: label, URI or “label <URI>”"),
     "conflict": ("Ce concept a été modifié depuis que vous avez ouvert le formulaire. Votre saisie est conservée "
@@ -51,6 +52,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scheme_title": ("Métadonnées de {title}", "Metadata of {title}"),
     "title_field": ("Titre", "Title"), "description_field": ("Description", "Description"),
     "creator": ("Créateur", "Creator"), "publisher": ("Éditeur", "Publisher"), "rights": ("Droits", "Rights"),
+    "private_vocabularies": ("Vocabulaires privés", "Private vocabularies"),
+    "private_help": ("Lisibles seulement avec un compte (connecté ou jeton) ; pour les autres, ils n'existent pas.",
+                     "Readable only with an account (signed in or a token); to anyone else they do not exist."),
+    "private_set": ("Vocabulaires privés : {names}.", "Private vocabularies: {names}."),
     "yes": ("oui", "yes"), "no": ("non", "no"),
     "history": ("Historique", "History"),
     "history_of": ("Historique de « {label} »", "History of “{label}”"),

@@ -29,6 +29,7 @@ from vocabserver.web.caching import cacheable, not_modified, vocabulary_stamp
 from vocabserver.web.context import store
 from vocabserver.web.i18n import ui_language
 from vocabserver.web.negotiation import negotiate
+from vocabserver.web.privacy import check_iri, hidden, hidden_graphs, visible
 from vocabserver.web.representations import (HTML, RDF_OFFERS, SUFFIX_OF, SUFFIXES, html_page, local_path, rdf_response)
 
 blueprint = Blueprint("linkeddata", __name__)
@@ -51,6 +52,7 @@ def _links(response, document_base: str, offer) -> None:
 def _serve(iri: str, explicit: str | None, document_base: str):
     if not is_iri(iri):  # a path that makes no IRI (a space, "<", "%ff"…) names nothing here
         raise NotFound(f"{document_base[:200]} names no resource of this server")
+    check_iri(iri)
     offers = [HTML, *RDF_OFFERS]
     offer = negotiate(offers, explicit)
     if offer is HTML:
@@ -67,7 +69,7 @@ def _serve(iri: str, explicit: str | None, document_base: str):
     cached = not_modified(variant)
     if cached is not None:
         return cached
-    description = describe(store(), iri)
+    description = describe(store(), iri, skip_graphs=hidden_graphs())
     if description is None:
         raise NotFound(f"{iri} is not described here")
     if offer is HTML:
@@ -143,8 +145,11 @@ def void():
     vocab_store = store()
     triples = [ox.Triple(q.subject, q.predicate, q.object)
                for q in vocab_store.quads(None, None, None, vocab_store.catalogue.graph)]
+    hide = {vocab_store.vocabularies()[v].dataset for v in hidden() if v in vocab_store.vocabularies()}
+    if hide:  # the hidden vocabularies' datasets, their partitions and distributions, and the links to them
+        triples = [t for t in triples if t.subject.value.split("#")[0] not in hide and t.object.value not in hide]
     if offer is HTML:
-        response = html_page("catalogue.html", vocabularies=vocab_store.vocabularies(), formats=RDF_OFFERS)
+        response = html_page("catalogue.html", vocabularies=visible(), formats=RDF_OFFERS)
     else:
         response = rdf_response(triples, offer)
     return cacheable(response, variant)

@@ -28,6 +28,7 @@ from vocabserver.web.caching import cacheable, not_modified
 from vocabserver.web.context import labels, store
 from vocabserver.web.representations import link_href, local_path
 from vocabserver.web.login import signed_in
+from vocabserver.web.privacy import searchable, visible
 
 blueprint = Blueprint("pages", __name__)
 
@@ -188,7 +189,7 @@ def _scheme_date(info) -> str:
 @conditional("home")
 def home():
     variant = _variant("home")
-    vocabularies = [_vocabulary_view(info) for info in store().vocabularies().values()]
+    vocabularies = [_vocabulary_view(info) for info in visible().values()]
     return render("home.html", variant, vocabularies=vocabularies)
 
 
@@ -286,7 +287,7 @@ def search():
     q = request.args.get("q", "")
     vocab = request.args.get("vocab") or None
     lang, only = i18n.label_language(), i18n.content_language()
-    vocabularies = [_vocabulary_view(info) for info in store().vocabularies().values()]
+    vocabularies = [_vocabulary_view(info) for info in visible().values()]
     context = {"q": q, "vocab": vocab, "vocabularies": vocabularies, "results": [], "total": 0, "error": None}
     status = 200
     if len(q) > 500:
@@ -296,11 +297,11 @@ def search():
     elif q.strip():
         index = labels()
         page = _page_number()
-        hits, total = index.search(q, vocabularies=[vocab] if vocab else None, lang=only, limit=SEARCH_PAGE,
+        hits, total = index.search(q, vocabularies=searchable([vocab] if vocab else None), lang=only, limit=SEARCH_PAGE,
                                    offset=(page - 1) * SEARCH_PAGE, count=True)
         pager_info = _pager(total, SEARCH_PAGE)
         if pager_info["offset"] != (page - 1) * SEARCH_PAGE:  # a page past the end: show the last one
-            hits, _ = index.search(q, vocabularies=[vocab] if vocab else None, lang=only, limit=SEARCH_PAGE,
+            hits, _ = index.search(q, vocabularies=searchable([vocab] if vocab else None), lang=only, limit=SEARCH_PAGE,
                                    offset=pager_info["offset"])
         context.update(results=[index.record(h.concept, lang, h.label) for h in hits], total=total,
                        pager_info=pager_info, first=pager_info["offset"] + 1)

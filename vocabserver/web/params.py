@@ -102,7 +102,9 @@ def _split(values: list[str]) -> list[str]:
 def vocabulary_filter(fixed: list[str] | None = None) -> list[str] | None:
     """Vocabularies to search: `vocab` (ids) and `field` (Joconde codes), repeated or comma-separated."""
     if fixed is not None:
-        return fixed
+        from vocabserver.web.privacy import searchable
+
+        return searchable(fixed)
     known = store().vocabularies()
     chosen: list[str] = []
     for vocab_id in _split(request.args.getlist("vocab")):
@@ -116,7 +118,9 @@ def vocabulary_filter(fixed: list[str] | None = None) -> list[str] | None:
             if code.upper() not in fields:
                 raise BadRequest(f"unknown Joconde field {code!r} in parameter 'field'; known: {', '.join(sorted(fields))}")
             chosen.extend(fields[code.upper()])
-    return list(dict.fromkeys(chosen)) or None
+    from vocabserver.web.privacy import searchable
+
+    return searchable(list(dict.fromkeys(chosen)) or None)
 
 
 def concept_or_404(uri_value: str, vocab_id: str | None = None) -> int:

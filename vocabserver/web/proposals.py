@@ -18,6 +18,7 @@ from vocabserver.web import params
 from vocabserver.web.answers import answer_refusals, json_answer
 from vocabserver.web.auth import may_write, principal
 from vocabserver.web.context import core, store
+from vocabserver.web.privacy import hidden
 
 blueprint = Blueprint("proposals", __name__)
 answer_refusals(blueprint)
@@ -47,13 +48,17 @@ def proposals():
     if status is not None and status not in STATUSES:
         raise BadRequest(f"status: one of {', '.join(STATUSES)}")
     limit, offset = params.integer("limit", 50, 1, 500), params.integer("offset", 0, 0, 10**9)
-    found, total = core().proposals.list(params.text("vocab"), status, params.text("proposer"), limit, offset)
+    found, total = core().proposals.list(params.text("vocab"), status, params.text("proposer"), limit, offset,
+                                         exclude=hidden())
     return json_answer({"total": total, "offset": offset, "limit": limit, "proposals": [p.as_dict() for p in found]})
 
 
 @blueprint.get("/api/v1/proposals/<int:number>")
 def proposal(number: int):
-    return json_answer(core().proposals.get(number).as_dict())
+    found = core().proposals.get(number)
+    if found.vocab in hidden():
+        raise NotFound(f"no proposal {number}")
+    return json_answer(found.as_dict())
 
 
 def _decider(number: int):

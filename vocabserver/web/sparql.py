@@ -18,6 +18,7 @@ from vocabserver.web.caching import cacheable, not_modified
 from vocabserver.web.auth import may_write, principal
 from vocabserver.web.context import core, store
 from vocabserver.web.negotiation import Offer, negotiate
+from vocabserver.web.privacy import hidden_graphs, visible
 from vocabserver.web.representations import HTML, RDF_OFFERS, html_page, rdf_bytes
 
 blueprint = Blueprint("sparql", __name__)
@@ -121,7 +122,7 @@ def _examples() -> tuple[dict, ...]:
 def _service_description(offer: Offer) -> Response:
     vocab_store = store()
     text = render_template("service-description.ttl", base=vocab_store.base_uri,
-                           vocabularies=vocab_store.vocabularies().values(),
+                           vocabularies=visible().values(),
                            catalogue=vocab_store.catalogue.graph.value, limits=service().limits)
     triples = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE))
     return Response(rdf_bytes(triples, offer), mimetype=offer.media_type)
@@ -153,7 +154,7 @@ def endpoint():
             cached = not_modified(variant)
             if cached is not None:
                 return cached
-        result = service().run(query, default_graphs or None, named_graphs or None, checked)
+        result = service().run(query, default_graphs or None, named_graphs or None, checked, hidden_graphs())
     except QuerySyntaxError as exc:
         return _error(400, f"syntax error: {exc}", query)
     except QueryRefused as exc:

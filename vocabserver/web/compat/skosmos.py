@@ -18,6 +18,7 @@ from vocabserver.web.api import json_response
 from vocabserver.web.caching import not_modified
 from vocabserver.web.context import labels, store
 from vocabserver.web.negotiation import Offer, negotiate
+from vocabserver.web.privacy import hidden_graphs, marker, visible
 from vocabserver.web.representations import rdf_response
 
 blueprint = Blueprint("skosmos", __name__, url_prefix="/rest/v1")
@@ -34,7 +35,7 @@ DATA_OFFERS = [
 
 def _variant() -> str:
     environ = request.environ
-    return f"skosmos\x1f{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    return f"skosmos\x1f{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}{marker()}"
 
 
 def _answer(body: dict) -> Response:
@@ -88,7 +89,7 @@ def _limit(default: int = 1000) -> int:
 @blueprint.get("/vocabularies")
 def vocabularies():
     lang = _lang()
-    items = [{"uri": vid, "id": vid, "title": info.title(lang)} for vid, info in sorted(store().vocabularies().items())]
+    items = [{"uri": vid, "id": vid, "title": info.title(lang)} for vid, info in sorted(visible().items())]
     return _answer({"@context": {"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "onki": ONKI,
                                  "title": {"@id": "rdfs:label", "@language": lang},
                                  "vocabularies": "onki:hasVocabulary", "id": "onki:vocabularyIdentifier",
@@ -201,7 +202,7 @@ def _data(vocab_id: str | None) -> Response:
         suffix = {"rdfxml": "rdf", "turtle": "ttl", "jsonld": "jsonld"}[offer.name]
         return redirect(f"/dumps/{vocab_id}.{suffix}", code=302)
     offer = negotiate(DATA_OFFERS)
-    description = describe(store(), uri)
+    description = describe(store(), uri, skip_graphs=hidden_graphs())
     if description is None or (vocab_id is not None and description.graph != store().vocabularies()[vocab_id].graph):
         raise NotFound("no concept found with given uri")
     response = rdf_response(description.triples, offer)
