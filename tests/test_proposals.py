@@ -99,3 +99,23 @@ def test_who_may_propose(engine, client):
     assert _propose(client, {}).status_code == 401
     assert _propose(client, _as(engine, "lecteur", "reader")).status_code == 403
     assert _propose(client, _as(engine, "curator", "editor", "autre")).status_code == 201
+
+
+def test_a_proposal_of_a_change_accepted_as_an_altlabel_or_as_the_new_preflabel(engine, client):
+    museum, curator = _as(engine, "musee", "contributor"), _as(engine, "marie", "editor", "objets")
+    synonym = _propose(client, museum, prefLabel="urne", about=E + "vase", record="REF-1").get_json()
+    assert synonym["about"] == E + "vase"
+    done = client.post(f"/api/v1/proposals/{synonym['id']}/accept", headers=curator)  # as proposed: a synonym
+    assert done.status_code == 200, done.get_json()
+    concept = client.get("/api/v1/concept", query_string={"uri": E + "vase"}).get_json()
+    assert concept["altLabel"] == {"fr": ["urne"]} and concept["prefLabel"] == {"fr": "vase"}
+    rename = _propose(client, museum, prefLabel="vase (récipient)", about=E + "vase").get_json()
+    done = client.post(f"/api/v1/proposals/{rename['id']}/accept", headers=curator, json={"asPrefLabelOf": E + "vase"})
+    assert done.status_code == 200 and done.get_json()["events"][-1]["detail"].startswith("accepted as the prefLabel")
+    concept = client.get("/api/v1/concept", query_string={"uri": E + "vase"}).get_json()
+    assert concept["prefLabel"] == {"fr": "vase (récipient)"} and concept["altLabel"] == {"fr": ["urne", "vase"]}
+    # The old form still finds the concept.
+    found = client.get("/api/v1/vocabularies/objets/lookup", query_string={"label": "vase"}).get_json()
+    assert found["preferred"] == "vase (récipient)"
+    refused = _propose(client, museum, prefLabel="x", about="http://nowhere.test/x")
+    assert refused.status_code == 400 and "about" in refused.get_json()["message"]

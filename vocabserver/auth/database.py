@@ -51,6 +51,9 @@ class Database:
                     columns = {row[1] for row in connection.execute("PRAGMA table_info(tokens)")}
                     if "user" not in columns:  # a database from before users: tokens gain their owner
                         connection.execute("ALTER TABLE tokens ADD COLUMN user TEXT")
+                    columns = {row[1] for row in connection.execute("PRAGMA table_info(proposals)")}
+                    if "about" not in columns:  # from before proposals of changes: the concept one is about
+                        connection.execute("ALTER TABLE proposals ADD COLUMN about TEXT")
                     self._ready = True
                 yield connection
                 connection.commit()

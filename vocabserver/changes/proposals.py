@@ -1,6 +1,8 @@
 """Proposals: a museum (a contributor) proposes a term a vocabulary lacks — its label, the vocabulary, a parent,
-a definition, the record that needs it (REF) and the museum — and the vocabulary's curators review them:
-accept as proposed (a new concept), accept as an altLabel of an existing concept, edit then accept, or reject
+a definition, the record that needs it (REF) and the museum — or a change of an existing concept (`about`: a
+form to add, or a better preferred label), and the vocabulary's curators review them: accept as proposed (a
+new concept; for a change, the label added as an altLabel of the concept), accept as an altLabel of an
+existing concept, as the new prefLabel of one (the old one kept as an altLabel), edit then accept, or reject
 with a reason. Each step is kept (`proposal_events`), and an acceptance is a change of the log through the
 write path, its comment naming the proposal.
 
@@ -63,16 +65,18 @@ class Proposal:
     concept: str | None = None
     change: int | None = None
     reason: str | None = None
+    about: str | None = None  # the existing concept a proposal of a change is about
     events: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"id": self.id, "vocab": self.vocab, "prefLabel": self.label, "lang": self.lang,
                 "broader": self.broader, "note": self.note, "record": self.record, "museum": self.museum,
                 "proposer": self.proposer, "status": self.status, "created": self.created, "concept": self.concept,
-                "change": self.change, "reason": self.reason, "events": self.events}
+                "change": self.change, "reason": self.reason, "about": self.about, "events": self.events}
 
 
-_COLUMNS = "id, vocab, label, lang, broader, note, record, museum, proposer, status, created, concept, change, reason"
+_COLUMNS = ("id, vocab, label, lang, broader, note, record, museum, proposer, status, created, concept, change, reason, "
+            "about")
 
 
 class Proposals:
@@ -88,15 +92,18 @@ class Proposals:
         label = _text(body, "prefLabel", 500, required=True)
         lang = (_text(body, "lang", 20) or "fr").lower()
         broader = _text(body, "broader", 2000)
-        if broader is not None and (not is_iri(broader) or not editing.is_concept(
-                self.store, self.store.graph_iri(vocab), broader)):
-            raise BadProposal(f"broader: {broader} is not a concept of {vocab}")
+        graph = self.store.graph_iri(vocab)
+        for key in ("broader", "about"):
+            value = _text(body, key, 2000)
+            if value is not None and (not is_iri(value) or not editing.is_concept(self.store, graph, value)):
+                raise BadProposal(f"{key}: {value} is not a concept of {vocab}")
+        about = _text(body, "about", 2000)
         values = (vocab, label, lang, broader, _text(body, "note", 5000), _text(body, "record", 100),
-                  _text(body, "museum", 200), proposer, "pending", _now())
+                  _text(body, "museum", 200), proposer, "pending", about, _now())
         with self.database.connection() as connection:
             cursor = connection.execute(
-                "INSERT INTO proposals (vocab, label, lang, broader, note, record, museum, proposer, status, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+                "INSERT INTO proposals (vocab, label, lang, broader, note, record, museum, proposer, status, about, "
+                "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
             number = cursor.lastrowid
             connection.execute("INSERT INTO proposal_events VALUES (?, ?, ?, ?, ?)",
                                (number, values[-1], proposer, "proposed", None))
@@ -138,8 +145,9 @@ class Proposals:
         return found
 
     def accept(self, number: int, actor: str, body: dict | None = None) -> Proposal:
-        """As proposed, as an altLabel of an existing concept (`asAltLabelOf`), or edited (`prefLabel`,
-        `broader`, `note` override the proposal's)."""
+        """As proposed, as an altLabel of an existing concept (`asAltLabelOf`), as its new prefLabel
+        (`asPrefLabelOf`: the old one becomes an altLabel), or edited (`prefLabel`, `broader`, `note` override
+        the proposal's). A proposal of a change (`about`) is accepted as proposed as an altLabel of that concept."""
         body = body or {}
         if not isinstance(body, dict):
             raise BadProposal("send the decision as a JSON object")
@@ -151,7 +159,30 @@ class Proposals:
         comment = f"proposal {number} accepted" + (f" (record {proposal.record})" if proposal.record else "") + \
             (f", {proposal.museum}" if proposal.museum else "")
         target = body.get("asAltLabelOf")
-        if target is not None:
+        renamed = body.get("asPrefLabelOf")
+        if target is None and renamed is None and proposal.about and not any(
+                body.get(k) for k in ("prefLabel", "broader", "note")):
+            target = proposal.about
+        if renamed is not None:
+            graph = self.store.graph_iri(proposal.vocab)
+            if not isinstance(renamed, str) or not editing.is_concept(self.store, graph, renamed):
+                raise BadProposal(f"asPrefLabelOf: {renamed!r} is not a concept of {proposal.vocab}")
+            labels = {"prefLabel": {}, "altLabel": {}}
+            for quad in self.store.quads(ox.NamedNode(renamed), None, None, graph):
+                kind = quad.predicate.value[len(editing.SKOS):]
+                if kind in labels and isinstance(quad.object, ox.Literal):
+                    language = quad.object.language or ""
+                    if kind == "prefLabel":
+                        labels["prefLabel"][language] = quad.object.value
+                    else:
+                        labels["altLabel"].setdefault(language, []).append(quad.object.value)
+            old = labels["prefLabel"].get(proposal.lang)
+            labels["prefLabel"][proposal.lang] = proposal.label
+            alts = [a for a in labels["altLabel"].get(proposal.lang, []) if a != proposal.label]
+            labels["altLabel"][proposal.lang] = alts + ([old] if old and old != proposal.label else [])
+            changeset = editing.update(self.store, proposal.vocab, renamed, labels, actor, comment)
+            concept, action = renamed, f"accepted as the prefLabel of {renamed}"
+        elif target is not None:
             graph = self.store.graph_iri(proposal.vocab)
             if not isinstance(target, str) or not editing.is_concept(self.store, graph, target):
                 raise BadProposal(f"asAltLabelOf: {target!r} is not a concept of {proposal.vocab}")

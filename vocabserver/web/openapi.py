@@ -215,7 +215,7 @@ def _editing_paths() -> dict:
                                            "proposals"),
         "/api/v1/proposals/{number}/accept": {"post": decision(
             "Accept a proposal", "As proposed (no body), edited (prefLabel, broader, note), or as an altLabel of "
-            "an existing concept (asAltLabelOf): a change of the log through the write path.", "ProposalDecision")},
+            "an existing concept (asAltLabelOf), as its new prefLabel (asPrefLabelOf): a change of the log through the write path.", "ProposalDecision")},
         "/api/v1/proposals/{number}/reject": {"post": decision(
             "Reject a proposal", "With the reason the proposer reads.", "ProposalRejection")},
     }
@@ -349,9 +349,12 @@ def openapi_document(base_uri: str) -> dict:
         "ProposalDraft": {"type": "object", "required": ["vocab", "prefLabel"], "properties": {
             "vocab": _STRING, "prefLabel": _STRING, "lang": _STRING, "broader": {"type": "string", "format": "iri"},
             "note": _STRING, "record": {"type": "string", "description": "The REF of the record that needs it."},
-            "museum": _STRING}},
+            "museum": _STRING, "about": {"type": "string", "format": "iri", "description":
+                                         "A proposal of a change: the existing concept it is about."}}},
         "ProposalDecision": {"type": "object", "properties": {
-            "asAltLabelOf": {"type": "string", "format": "iri"}, "prefLabel": _STRING,
+            "asAltLabelOf": {"type": "string", "format": "iri"},
+            "asPrefLabelOf": {"type": "string", "format": "iri", "description": "The proposed label becomes this "
+                              "concept's prefLabel; the old one is kept as an altLabel."}, "prefLabel": _STRING,
             "broader": {"type": "string", "format": "iri"}, "note": _STRING}},
         "ProposalRejection": {"type": "object", "required": ["reason"], "properties": {"reason": _STRING}},
         "Proposal": {"type": "object", "properties": {
@@ -360,7 +363,7 @@ def openapi_document(base_uri: str) -> dict:
             "record": {"type": ["string", "null"]}, "museum": {"type": ["string", "null"]}, "proposer": _STRING,
             "status": {"enum": ["pending", "accepted", "rejected"]}, "created": _STRING,
             "concept": {"type": ["string", "null"]}, "change": {"type": ["integer", "null"]},
-            "reason": {"type": ["string", "null"]}, "events": {"type": "array", "items": {"type": "object"}}}},
+            "reason": {"type": ["string", "null"]}, "about": {"type": ["string", "null"]}, "events": {"type": "array", "items": {"type": "object"}}}},
         "Proposals": {"type": "object", "properties": {
             "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
             "proposals": {"type": "array", "items": {"$ref": "#/components/schemas/Proposal"}}}},

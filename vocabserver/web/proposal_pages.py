@@ -4,7 +4,7 @@ a reason — through the same operations as the API (changes/proposals.py).
 
     GET  /proposals[?vocab=]        my proposals, and the review queue of the vocabularies I edit
     GET  /propose, POST /propose    the proposal form
-    POST /proposals/{n}/decide      action = accept | alt | reject (CSRF; the vocabulary's editors)
+    POST /proposals/{n}/decide      action = accept | alt | pref | reject (CSRF; the vocabulary's editors)
 """
 
 from __future__ import annotations
@@ -77,9 +77,10 @@ def propose():
             vocab = values.get("vocab", "")
             if vocab not in store().vocabularies():
                 raise BadRequest(f"vocabulary: choose one of the list, not {vocab!r}")
-            parent = values.get("broader", "").strip()
+            parent, about = values.get("broader", "").strip(), values.get("about", "").strip()
             body = {"vocab": vocab, "prefLabel": values.get("prefLabel", ""),
                     "broader": forms.resolve(parent, "broader", labels(), [vocab]) if parent else None,
+                    "about": forms.resolve(about, "about", labels(), [vocab]) if about else None,
                     "note": values.get("note") or None, "record": values.get("record") or None,
                     "museum": values.get("museum") or None}
             made = core().proposals.propose(body, who.name)
@@ -102,9 +103,10 @@ def decide(number: int):
     try:
         if action == "reject":
             done = core().proposals.reject(number, who.name, request.form.get("reason", ""))
-        elif action == "alt":
-            target = forms.resolve(request.form.get("alt", "").strip(), "asAltLabelOf", labels(), [found.vocab])
-            done = core().proposals.accept(number, who.name, {"asAltLabelOf": target})
+        elif action in ("alt", "pref"):
+            target = forms.resolve(request.form.get(action, "").strip(), action, labels(), [found.vocab])
+            key = "asAltLabelOf" if action == "alt" else "asPrefLabelOf"
+            done = core().proposals.accept(number, who.name, {key: target})
         elif action == "accept":
             body = {"prefLabel": request.form.get("prefLabel", "").strip() or None,
                     "note": request.form.get("note", "").strip() or None}
@@ -113,7 +115,7 @@ def decide(number: int):
                 body["broader"] = forms.resolve(parent, "broader", labels(), [found.vocab])
             done = core().proposals.accept(number, who.name, {k: v for k, v in body.items() if v})
         else:
-            raise BadRequest("action: accept, alt or reject")
+            raise BadRequest("action: accept, alt, pref or reject")
     except WriteError as exc:
         return _list_page(exc.status, f"{i18n.translate('proposals')} {number}: {exc}")
     except BadRequest as exc:
