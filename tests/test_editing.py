@@ -17,21 +17,28 @@ e:vase a skos:Concept ; skos:inScheme e:s ; skos:topConceptOf e:s ; skos:prefLab
 """
 
 
-@pytest.fixture
-def engine(tmp_path):
+def make_engine(folder, *others: str):
+    """An engine over a real store in `folder`: the small vocabulary as "objets" (strict), and as each of
+    `others` (lenient) too."""
     from vocabserver.changes.loading import load_file
     from vocabserver.config import Settings
     from vocabserver.core import Core
     from vocabserver.store.embedded import VocabStore
 
-    source = tmp_path / "objets.ttl"
+    source = folder / "objets.ttl"
     source.write_text(VOCABULARY, encoding="utf-8")
-    store = VocabStore(tmp_path / "store", BASE)
+    store = VocabStore(folder / "store", BASE)
     load_file(store, source, "objets", strict=True)
-    load_file(store, source, "autre")
-    core = Core(Settings(tmp_path / "store", BASE, BASE, sparql_isolation="thread", sparql_workers=1), store)
+    for other in others:
+        load_file(store, source, other)
+    core = Core(Settings(folder / "store", BASE, BASE, sparql_isolation="thread", sparql_workers=1), store)
     core.labels.current()
     return core
+
+
+@pytest.fixture
+def engine(tmp_path):
+    return make_engine(tmp_path, "autre")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .test_editing import BASE, E, VOCABULARY  # noqa: F401
+from .test_editing import BASE, E, make_engine
 
 PASSWORD = "correct-horse-battery"
 EVIL = '<script>alert("x")</script>'
@@ -17,17 +17,7 @@ EVIL = '<script>alert("x")</script>'
 
 @pytest.fixture
 def engine(tmp_path):
-    from vocabserver.changes.loading import load_file
-    from vocabserver.config import Settings
-    from vocabserver.core import Core
-    from vocabserver.store.embedded import VocabStore
-
-    source = tmp_path / "objets.ttl"
-    source.write_text(VOCABULARY, encoding="utf-8")
-    store = VocabStore(tmp_path / "store", BASE)
-    load_file(store, source, "objets", strict=True)
-    core = Core(Settings(tmp_path / "store", BASE, BASE, sparql_isolation="thread", sparql_workers=1), store)
-    core.labels.current()
+    core = make_engine(tmp_path)
     for name, role, vocabularies in (("marie", "editor", ["objets"]), ("paul", "editor", ["objets"]),
                                      ("musee", "contributor", []), ("lea", "reader", []), ("root", "admin", [])):
         core.users.create(name, role, PASSWORD, vocabularies)

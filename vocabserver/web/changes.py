@@ -43,7 +43,7 @@ def visible_changes(vocabulary: str | None, concept: str | None) -> list[int]:
     return numbers
 
 
-def _change_or_404(number: int, with_triples: bool = False):
+def change_or_404(number: int, with_triples: bool = False):
     change = core().writer.history.get(number, with_triples=with_triples)
     if change is None or change.vocabulary in hidden():
         raise NotFound(f"no change {number}")
@@ -72,7 +72,7 @@ def list_changes():
 
 @blueprint.get("/api/v1/changes/<int:number>")
 def one_change(number: int):
-    return _json(_change_or_404(number, with_triples=True).as_dict(with_triples=True))
+    return _json(change_or_404(number, with_triples=True).as_dict(with_triples=True))
 
 
 def _body() -> dict:
@@ -130,9 +130,7 @@ def write_change():
 @blueprint.post("/api/v1/changes/<int:number>/revert")
 def revert_change(number: int):
     who = principal()
-    change = core().writer.history.get(number)
-    if change is None:
-        raise NotFound(f"no change {number}")
+    change = change_or_404(number)
     may_write(who, change.vocabulary or None, "revert a change of")
     body = request.get_json(silent=True) if request.is_json else None
     comment = body.get("comment", "") if isinstance(body, dict) else ""
@@ -162,5 +160,5 @@ def atom(vocab_id: str):
 @blueprint.get("/changes/<int:number>")
 def change_uri(number: int):
     """A change's URI (as the change log names it) dereferences to its description."""
-    _change_or_404(number)
+    change_or_404(number)
     return redirect(f"/api/v1/changes/{number}", 303)

@@ -89,25 +89,25 @@ def update(vocab_id: str):
     return _answer(uri, vocab_id, 200, change, findings)
 
 
-@blueprint.post("/api/v1/vocabularies/<vocab_id>/concepts/merge")
-def merge(vocab_id: str):
+def _retire(vocab_id: str, operation, other: str, answer_other: bool) -> Response:
+    """Merge or deprecate the concept `?uri=` (If-Match) with the concept the body names under `other`;
+    answered with the concept kept (a merge) or the one retired."""
     who = principal()
     may_write(who, _vocabulary(vocab_id), "edit")
     uri, body = params.uri(), _body()
-    changeset = _versioned(restructure.merge(store(), vocab_id, uri, body.get("into"), who.name, _comment(body)), uri)
+    changeset = _versioned(operation(store(), vocab_id, uri, body.get(other), who.name, _comment(body)), uri)
     change, findings = core().writer.apply(changeset)
-    return _answer(body["into"], vocab_id, 200, change, findings)
+    return _answer(body[other] if answer_other else uri, vocab_id, 200, change, findings)
+
+
+@blueprint.post("/api/v1/vocabularies/<vocab_id>/concepts/merge")
+def merge(vocab_id: str):
+    return _retire(vocab_id, restructure.merge, "into", answer_other=True)
 
 
 @blueprint.post("/api/v1/vocabularies/<vocab_id>/concepts/deprecate")
 def deprecate(vocab_id: str):
-    who = principal()
-    may_write(who, _vocabulary(vocab_id), "edit")
-    uri, body = params.uri(), _body()
-    changeset = _versioned(restructure.deprecate(store(), vocab_id, uri, body.get("replacement"), who.name,
-                                                 _comment(body)), uri)
-    change, findings = core().writer.apply(changeset)
-    return _answer(uri, vocab_id, 200, change, findings)
+    return _retire(vocab_id, restructure.deprecate, "replacement", answer_other=False)
 
 
 @blueprint.post("/api/v1/vocabularies/<vocab_id>/concepts/batch")

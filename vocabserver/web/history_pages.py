@@ -19,7 +19,7 @@ from vocabserver.reading.concepts import concept_details
 from vocabserver.reading.diff import readable
 from vocabserver.web import i18n
 from vocabserver.web.auth import may_write, principal
-from vocabserver.web.changes import visible_changes
+from vocabserver.web.changes import change_or_404, visible_changes
 from vocabserver.web.context import core, labels, store
 from vocabserver.web.login import signed_in
 
@@ -78,9 +78,7 @@ def _back(target: str) -> str:
 @blueprint.post("/history/revert/<int:number>")
 def revert(number: int):
     who = principal()
-    change = core().writer.history.get(number)
-    if change is None:
-        raise NotFound(f"no change {number}")
+    change = change_or_404(number)
     may_write(who, change.vocabulary or None, "revert a change of")
     back = _back(request.form.get("back", ""))
     try:
