@@ -396,7 +396,7 @@ def _check_port(host: str, port: int) -> None:
 
 # The change log's commands (history, revert) and the accounts' (token, user) live beside, registered on `main`
 # when this module loads.
-from vocabserver import cli_accounts, cli_changes  # noqa: E402,F401
+from vocabserver import cli_accounts, cli_changes, cli_records  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,160 @@
+"""Record validation (issue 12) on real inputs: the POP import notices, the Paris open-data sample, inputs in
+Windows-1252, CSV with field codes, JSON — through the real CLI on the bundled vocabularies, in process for
+the field rules and the verdicts, and over HTTP (POST /api/v1/validate)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import SHARED, cli
+
+NOTICES = SHARED / "pop-import-notices"
+PARIS = SHARED / "joconde-records-sample" / "BaseJoconde_Paris_Reconc.csv"
+VERDICTS = {"valid", "non-preferred", "guide-term", "deprecated", "ambiguous", "unknown"}
+needs_shared = pytest.mark.skipif(not NOTICES.exists(), reason="../shared is not beside the project")
+
+
+def _validate(loaded_dir, *args) -> tuple[int, dict]:
+    done = cli("validate", *map(str, args), "--format", "json", data_dir=loaded_dir)
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def _find(document, field, value) -> dict:
+    return next(r for r in document["results"] if r["field"] == field and r["value"] == value)
+
+
+@pytest.fixture(scope="module")
+def checker(loaded_dir):
+    from vocabserver.index.holder import LabelIndexHolder, index_path
+    from vocabserver.records.verdicts import Checker
+    from vocabserver.store.embedded import VocabStore
+
+    from .conftest import BASE
+
+    store = VocabStore(loaded_dir, BASE, read_only=True)
+    return Checker(LabelIndexHolder(store, index_path(store)).current(), store)
+
+
+@needs_shared
+def test_the_pop_import_notices(loaded_dir):
+    code, document = _validate(loaded_dir, NOTICES / "joconde-valid-UTF-8.txt")
+    assert code == 1 and document["records"] == 3 and document["values"] == len(document["results"]) > 20
+    assert document["source"]["format"] == "notices" and document["source"]["encoding"] == "utf-8"
+    for result in document["results"]:
+        assert {"ref", "field", "value", "verdict", "suggestions"} <= set(result) and result["verdict"] in VERDICTS
+        if result["verdict"] != "unknown":
+            assert result.get("uri", "").startswith("http") or result["verdict"] == "ambiguous"
+    assert _find(document, "DOMN", "archéologie")["verdict"] == "valid"
+    assert _find(document, "DENO", "fragment")["verdict"] == "valid"
+    assert _find(document, "LOCA", "Autun ; musée Rolin")["verdict"] == "valid"
+    unknown = _find(document, "AUTR", "anonymesss")
+    assert unknown["verdict"] == "unknown" and unknown["suggestions"][0]["label"] == "anonyme"
+    roles = [r for r in document["results"] if r.get("part") == "role"]
+    assert {r["value"] for r in roles} >= {"céramiste", "artisan"}
+    claire = _find(document, "TECH", "claire")
+    assert claire["verdict"] == "non-preferred" and claire["preferred"] == "clair"
+    # The notice with a POP "invalid encoding": what was detected is said, and it is still read.
+    _code, odd = _validate(loaded_dir, NOTICES / "joconde-invalid-UTF-8.txt")
+    assert odd["records"] == 1 and any("ASCII" in n for n in odd["source"]["notes"])
+    assert any("CRLF" in n for n in odd["source"]["notes"])
+
+
+@needs_shared
+def test_the_paris_open_data_sample(loaded_dir):
+    _code, document = _validate(loaded_dir, PARIS)
+    assert document["records"] == 569 and document["source"]["format"] == "csv"
+    assert document["source"]["columns"]["Denomination"] == "DENO"
+    counts = document["counts"]
+    assert counts["valid"] > 0.8 * document["values"]
+    # Values checked by hand against the vocabularies.
+    moule = _find(document, "TECH", "moulé")
+    assert moule["verdict"] == "valid" and "/tech/" in moule["uri"]  # the technique, not the mussel ("moule")
+    galliera = _find(document, "LOCA", "Paris ; Galliera musée de la Mode de la Ville de Paris")
+    assert galliera["verdict"] == "non-preferred" and galliera["preferred"].startswith("Paris ; Palais Galliera")
+    assert _find(document, "INSC", "signé")["preferred"] == "signature"
+    assert _find(document, "EPOQ", "Qing")["preferred"] == "époque Qing"
+    assert _find(document, "REPR", "paysage")["verdict"] == "guide-term"
+    top = document["problems"][0]
+    assert top["count"] == 309 and top["field"] == "LOCA"  # one line for the value wrong in 309 records
+
+
+def test_windows_1252_csv_with_field_codes_and_json(loaded_dir, tmp_path):
+    csv_file = tmp_path / "export.csv"
+    csv_file.write_bytes("REF;DENO;TECH;AUTR\nM001;statuette;bronze (fondu, doré);BUQUET (atelier, graveur)\n"
+                         "M002;statuete;huile sur toile;\n".encode("cp1252"))
+    _code, document = _validate(loaded_dir, csv_file)
+    assert document["source"]["encoding"] == "windows-1252" and document["source"]["delimiter"] == ";"
+    assert _find(document, "DENO", "statuette")["verdict"] == "valid"
+    typo = _find(document, "DENO", "statuete")
+    assert typo["verdict"] == "unknown" and typo["suggestions"][0]["label"] == "statuette"
+    assert [r["value"] for r in document["results"] if r["field"] == "TECH"][:3] == ["bronze", "fondu", "doré"]
+    lines = tmp_path / "records.jsonl"
+    lines.write_text('{"REF": "J1", "DOMN": ["peinture", "dessin"]}\n{"REF": "J2", "DOMN": "sculptur"}\n',
+                     encoding="utf-8")
+    _code, document = _validate(loaded_dir, lines)
+    assert document["records"] == 2 and [r["verdict"] for r in document["results"]] == ["valid", "valid", "unknown"]
+
+
+def test_malformed_inputs_say_where(loaded_dir, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"REF": "1", "DENO": "vase"},\n {"REF": "2", "DENO": }]', encoding="utf-8")
+    done = cli("validate", str(broken), "--format", "json", data_dir=loaded_dir)
+    assert done.returncode == 2 and "line 2" in done.stderr
+    stray = tmp_path / "stray.txt"
+    stray.write_text("REF\nA1\nDENO\nvase\n//\nnot a code\nREF\nA2\nDENO\nstatuette\n//\n", encoding="utf-8")
+    done = cli("validate", str(stray), "--format", "json", data_dir=loaded_dir)
+    document = json.loads(done.stdout)
+    assert document["records"] == 2 and document["errors"][0]["line"] == 6  # reported; the others checked
+    assert "bad record: line 6" in done.stderr
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("AUTR", "BUQUET (atelier, graveur)", [("BUQUET", "term"), ("atelier", "role"), ("graveur", "role")]),
+    ("AUTR", "Fortuny Mariano (1871-1949)", [("Fortuny Mariano", "term")]),  # a date is no role
+    ("TECH", "argent (appliqué, or)", [("argent", "term"), ("appliqué", "qualifier"), ("or", "qualifier")]),
+    ("LIEUX", "France, Saône-et-Loire, Autun (lieu de création)", [("Autun", "place")]),
+    ("LOCA", "Autun ; musée Rolin", [("Autun ; musée Rolin", "term")]),
+    ("INSC", "inscription (latin)", [("inscription", "term")]),
+    ("DENO", "faux (affixe de typologie)", [("faux (affixe de typologie)", "term")]),  # a label with brackets
+    ("REPR", "figure (roi, préhension : épée)", [("figure", "term"), ("roi", "qualifier"), ("préhension", "qualifier"),
+                                                 ("épée", "qualifier")]),
+])
+def test_field_rules_cut_values_into_terms(checker, field, value, expected):
+    from vocabserver.records import rules
+
+    rule = rules.rules()[field]
+    found = [(t.text, t.part) for v in rules.values(rule, value) for t in rules.terms(rule, v, checker.is_label)]
+    assert found == expected
+
+
+def test_every_rule_names_bundled_vocabularies():
+    from vocabserver.records import rules
+
+    bundled = {p.stem for p in (Path(__file__).resolve().parent.parent / "vocabularies").glob("*.ttl")}
+    for rule in rules.rules().values():
+        assert set(rule.vocabularies) <= bundled, rule
+
+
+def test_verdicts(checker):
+    assert checker.check("Statuette", ("deno",))["verdict"] == "valid"
+    assert checker.check("Statuette", ("deno",))["asWritten"] is False
+    assert checker.check("Termes de regroupement (à ne pas utiliser)", ("deno",))["verdict"] in ("guide-term", "unknown")
+    assert checker.check("statuettes", ("deno",))["suggestions"][0]["label"] == "statuette"
+
+
+def test_the_http_api(server):
+    import requests
+
+    answer = requests.post(server.url + "/api/v1/validate", timeout=30, json=[
+        {"REF": "X1", "DENO": "statuette", "TECH": "claire"}, {"REF": "X2", "DOMN": "peinturre"}])
+    assert answer.status_code == 200
+    document = answer.json()
+    assert document["records"] == 2 and {r["verdict"] for r in document["results"]} == {"valid", "non-preferred",
+                                                                                          "unknown"}
+    refused = requests.post(server.url + "/api/v1/validate", timeout=30, data="not json",
+                            headers={"Content-Type": "application/json"})
+    assert refused.status_code == 400 and "JSON list" in refused.json()["message"]

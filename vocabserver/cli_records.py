@@ -1,0 +1,104 @@
+"""`vocabserver validate`: museums' records checked against the vocabularies (vocabserver/records/)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from vocabserver.cli import EXIT_INPUT, EXIT_STORE, Context, Failure, main
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def _engine(ctx: Context):
+    """The store read-only (usable while a server holds it); without one, the bundled vocabularies loaded in
+    memory (slower to start: `vocabserver load` makes it instant)."""
+    from vocabserver.index.holder import LabelIndexHolder, index_path
+    from vocabserver.store.embedded import StoreError, VocabStore
+
+    settings = ctx.settings()
+    if (settings.data_dir / "CURRENT").exists():
+        try:
+            store = VocabStore(settings.data_dir, settings.base_uri, read_only=True,
+                               default_base_uri=settings.default_base_uri)
+        except StoreError as exc:
+            raise Failure(str(exc), EXIT_STORE) from None
+        return store, LabelIndexHolder(store, index_path(store)).current()
+    from vocabserver.changes.loading import load_bundled
+
+    click.echo(f"no store at {settings.data_dir}: checking against the bundled vocabularies, loaded in memory "
+               "(`vocabserver load` once makes this start at once)", err=True)
+    store = VocabStore(None, settings.base_uri)
+    load_bundled(store, actor="vocabserver validate")
+    return store, LabelIndexHolder(store, None).current()
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "output", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True,
+              help="text: counts and the most frequent problems; json: every term checked; csv: one row per problem.")
+@click.option("--fields", help="Only these fields (comma-separated codes: DENO,TECH…); all controlled ones by default.")
+@click.option("--input-format", type=click.Choice(["notices", "csv", "json"]), help="Instead of detecting it.")
+@click.option("--encoding", help="The input's encoding (utf-8, windows-1252, iso-8859-1…) instead of detecting it.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Instead of standard output.")
+@pass_context
+def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | None, input_format: str | None,
+             encoding: str | None, output_file: Path | None) -> None:
+    """Check Joconde records (field-code text, CSV of the open-data extract or with field codes, JSON) against
+    the vocabularies: each value valid, non-preferred (the form to write), guide term, deprecated (its
+    replacement), ambiguous, or unknown (with suggestions). Exit code 1 when a value is not valid."""
+    from vocabserver.records.formats import InputError, open_records
+    from vocabserver.records.reports import write_csv, write_json, write_text
+    from vocabserver.records.validate import Validation
+    from vocabserver.records.verdicts import Checker
+
+    store, index = _engine(ctx)
+    checker = Checker(index, store)
+    try:
+        validation = Validation(checker, fields.split(",") if fields else None)
+    except ValueError as exc:
+        raise Failure(str(exc), EXIT_INPUT) from None
+    sources, streams = [], []
+    try:
+        for path in files:
+            source, records = open_records(path, input_format, encoding)
+            sources.append(source)
+            streams.append(records)
+    except (InputError, LookupError, UnicodeDecodeError) as exc:
+        raise Failure(str(exc), EXIT_INPUT) from None
+
+    def all_results():
+        for records in streams:
+            yield from validation.run(records)
+
+    out = open(output_file, "w", encoding="utf-8", newline="") if output_file else sys.stdout
+    try:
+        if output == "json":
+            write_json(out, validation, all_results(), _combined(sources))
+        elif output == "csv":
+            write_csv(out, all_results())
+        else:
+            write_text(out, validation, all_results(), _combined(sources))
+    finally:
+        if output_file:
+            out.close()
+    summary = validation.summary
+    for error in summary.errors[:20]:
+        click.echo(f"{'error' if error.get('fatal') else 'bad record'}: line {error['line']}: {error['message']}",
+                   err=True)
+    if any(e.get("fatal") for e in summary.errors):
+        sys.exit(EXIT_INPUT)
+    if summary.values - summary.verdicts.get("valid", 0):
+        sys.exit(1)
+
+
+def _combined(sources):
+    if len(sources) == 1:
+        return sources[0]
+    from vocabserver.records.formats import Source
+
+    first = sources[0]
+    return Source(", ".join(s.name for s in sources), first.format, first.encoding,
+                  notes=[f"{s.name}: {n}" for s in sources for n in s.notes])

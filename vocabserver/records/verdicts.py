@@ -1,0 +1,81 @@
+"""The verdict on one term of a record, from the label index (accent-, case- and punctuation-insensitive):
+
+    valid          a preferred label (`asWritten` false when it differs in case or accents: `preferred` says how)
+    non-preferred  an alternative label: `preferred` is the form to write
+    guide-term     a heading not used for indexing: `narrower` lists terms beneath it
+    deprecated     a retired concept: `preferred` is its replacement when there is one
+    ambiguous      several usable concepts share it: `candidates`
+    unknown        no label: up to five `suggestions` (records/suggest.py)
+
+Verdicts are cached per (vocabularies, text): a value met in 800 records is looked up once."""
+
+from __future__ import annotations
+
+from vocabserver.records.suggest import suggester
+
+VERDICTS = ("valid", "non-preferred", "guide-term", "deprecated", "ambiguous", "unknown")
+CACHE_MAX = 200_000
+
+
+class Checker:
+    def __init__(self, index, store=None):
+        self.index = index
+        self.store = store  # for deprecated concepts' replacements (dct:isReplacedBy)
+        self._cache: dict[tuple, dict] = {}
+
+    def is_label(self, text: str, vocabularies: tuple[str, ...]) -> bool:
+        return bool(self.index.lookup(text, vocabularies=list(vocabularies), deprecated=True))
+
+    def check(self, text: str, vocabularies: tuple[str, ...]) -> dict:
+        key = (vocabularies, text)
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) > CACHE_MAX:
+                self._cache.clear()
+            found = self._cache[key] = self._verdict(text, vocabularies)
+        return found
+
+    def _records(self, text: str, vocabularies: tuple[str, ...]) -> list[dict]:
+        index = self.index
+        return [index.record(hit.concept, "fr", hit.label, with_path=False)
+                for hit in index.lookup(text, vocabularies=list(vocabularies), deprecated=True)]
+
+    def _verdict(self, text: str, vocabularies: tuple[str, ...]) -> dict:
+        matches = self._records(text, vocabularies)
+        usable = [m for m in matches if not m["deprecated"] and not m["guideTerm"]]
+        # Accents and case are ignored to find a label, not to choose: "moulé" is the technique, not "moule".
+        exact = [m for m in usable if m["matchedLabel"].casefold() == text.casefold()]
+        usable = exact or usable
+        concepts = list(dict.fromkeys(m["uri"] for m in usable))
+        if len(concepts) > 1:
+            preferred_hits = [m for m in usable if m["matchedKind"] == "prefLabel"]
+            if len({m["uri"] for m in preferred_hits}) == 1:  # one concept has it as its preferred label
+                usable, concepts = preferred_hits, [preferred_hits[0]["uri"]]
+            else:
+                return {"verdict": "ambiguous", "candidates": [
+                    {"label": m["prefLabel"], "uri": m["uri"], "vocab": m["vocab"]}
+                    for m in {m["uri"]: m for m in usable}.values()]}
+        if usable:
+            best = usable[0]
+            out = {"uri": best["uri"], "vocab": best["vocab"], "preferred": best["prefLabel"]}
+            if best["matchedKind"] == "prefLabel":
+                return out | {"verdict": "valid", "asWritten": best["matchedLabel"] == text}
+            return out | {"verdict": "non-preferred"}
+        guides = [m for m in matches if m["guideTerm"] and not m["deprecated"]]
+        if guides:
+            concept = self.index.concepts_of(guides[0]["uri"])
+            beneath = self.index.children(concept[0])[:10] if concept else []
+            return {"verdict": "guide-term", "uri": guides[0]["uri"], "vocab": guides[0]["vocab"],
+                    "narrower": [{"label": self.index.label_of(c, "fr")[0], "uri": self.index.uris[c]}
+                                 for c in beneath]}
+        if matches:
+            retired = matches[0]
+            out = {"verdict": "deprecated", "uri": retired["uri"], "vocab": retired["vocab"]}
+            if self.store is not None:
+                from vocabserver.reading.concepts import replacements
+
+                replaced = replacements(self.store, self.index, retired["uri"], "fr")
+                if replaced:
+                    out |= {"preferred": replaced[0]["prefLabel"], "replacement": replaced[0]["uri"]}
+            return out
+        return {"verdict": "unknown", "suggestions": suggester(self.index).suggest(text, vocabularies)}
