@@ -18,50 +18,80 @@ SCORE_MIN = 70  # below this, a "suggestion" is noise (measured on injected typo
 LIMIT = 5
 
 
+def _key(folded: str) -> str:
+    """The words in order: what is compared (word order does not count), and its first letter the bucket."""
+    return " ".join(sorted(folded.split()))
+
+
 class Suggester:
+    """Per vocabulary, the usable labels' keys in buckets by their first two letters and by their first: a
+    typo rarely touches the beginning of a word, so the small bucket is scored first, the larger one when it
+    has nothing close (score < GOOD), and the whole vocabulary last."""
+    GOOD = 85
+
     def __init__(self, index):
         self.index = index
-        self._choices: dict[str, tuple[list[str], list[int]]] = {}
+        self._choices: dict[str, dict] = {}
         self._lock = threading.Lock()
 
-    def _vocabulary(self, vocab_id: str) -> tuple[list[str], list[int]]:
-        found = self._choices.get(vocab_id)
-        if found is None:
+    def _vocabulary(self, vocab_id: str) -> dict:
+        if not self._choices:
             with self._lock:
-                found = self._choices.get(vocab_id)
-                if found is None:
-                    found = self._choices[vocab_id] = self._build(vocab_id)
-        return found
+                if not self._choices:
+                    self._choices = self._build()
+        return self._choices.get(vocab_id, {"all": ([], []), "buckets": {}})
 
-    def _build(self, vocab_id: str) -> tuple[list[str], list[int]]:
+    def _build(self) -> dict[str, dict]:
+        """Every vocabulary's choices, in one pass over the labels."""
         index = self.index
-        texts, concepts, seen = [], [], set()
-        concept_of = index.label_concept
+        unusable = (index.guide | index.deprecated).tolist()
+        concept_of = index.label_concept.tolist()
+        vocab_of = index.vocab_of
+        out: dict[str, dict] = {}
+        seen = set()
         for label, text in enumerate(index.label_text):
-            concept = int(concept_of[label])
-            if index.vocab_of(concept) != vocab_id:
+            concept = concept_of[label]
+            if unusable[concept]:
                 continue
-            record = index.record(concept, "fr", with_path=False)
-            if record["guideTerm"] or record["deprecated"]:
+            key = _key(fold(text))
+            if not key or (key, concept) in seen:
                 continue
-            folded = fold(text)
-            if folded and (folded, concept) not in seen:
-                seen.add((folded, concept))
-                texts.append(folded)
-                concepts.append(concept)
-        return texts, concepts
+            seen.add((key, concept))
+            choices = out.setdefault(vocab_of(concept), {"all": ([], []), "buckets": {}})
+            choices["all"][0].append(key)
+            choices["all"][1].append(concept)
+            for prefix in (key[:1], key[:2]):
+                bucket = choices["buckets"].setdefault(prefix, ([], []))
+                bucket[0].append(key)
+                bucket[1].append(concept)
+        return out
+
+    def _score(self, query: str, choices: tuple[list[str], list[int]], scored: dict[int, float]) -> float:
+        keys, concepts = choices
+        best = 0.0
+        for _key_text, score, position in process.extract(query, keys, scorer=fuzz.ratio, processor=None,
+                                                          limit=LIMIT * 3, score_cutoff=SCORE_MIN):
+            concept = concepts[position]
+            scored[concept] = max(score, scored.get(concept, 0.0))
+            best = max(best, score)
+        return best
 
     def suggest(self, value: str, vocabularies: tuple[str, ...]) -> list[dict]:
-        query = fold(value)
+        query = _key(fold(value))
         if not query:
             return []
         scored: dict[int, float] = {}
         for vocab_id in vocabularies:
-            texts, concepts = self._vocabulary(vocab_id)
-            for _text, score, position in process.extract(query, texts, scorer=fuzz.token_sort_ratio, processor=None,
-                                                          limit=LIMIT * 3, score_cutoff=SCORE_MIN):
-                concept = concepts[position]
-                scored[concept] = max(score, scored.get(concept, 0.0))
+            choices = self._vocabulary(vocab_id)
+            # The labels beginning as the value does (two letters, then one), then all of them.
+            # The whole vocabulary only when the buckets gave nothing at all: a value far from every label
+            # beginning as it does (a typo in its first letter, or no such term).
+            for candidates in (choices["buckets"].get(query[:2]), choices["buckets"].get(query[:1])):
+                if candidates is not None and self._score(query, candidates, scored) >= self.GOOD:
+                    break
+            else:
+                if not scored:
+                    self._score(query, choices["all"], scored)
         ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:LIMIT]
         out = []
         for concept, score in ranked:

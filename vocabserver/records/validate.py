@@ -13,10 +13,11 @@ from vocabserver.records import rules as field_rules
 from vocabserver.records.formats import InputError, Problem, Record
 from vocabserver.records.verdicts import VERDICTS, Checker
 
-PROBLEMS_KEPT = 20_000  # distinct problems tallied (a file with more keeps counting the known ones)
+PROBLEMS_KEPT = 20_000
+FIELDS_CACHED = 30_000  # distinct field texts whose terms and verdicts are kept  # distinct problems tallied (a file with more keeps counting the known ones)
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     ref: str
     record: int
@@ -56,39 +57,63 @@ class Result:
 @dataclass
 class Summary:
     records: int = 0
-    values: int = 0
-    verdicts: Counter = field(default_factory=Counter)
-    by_field: dict[str, Counter] = field(default_factory=dict)
-    by_museum: dict[str, Counter] = field(default_factory=dict)
+    tallies: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (field, verdict, museum) -> count
     problems: dict[tuple, dict] = field(default_factory=dict)  # (field, value, verdict) -> count, refs, verdict
     errors: list[dict] = field(default_factory=list)  # records that could not be read
     case_or_accents: int = 0  # valid, but not as written
 
     def add(self, result: Result, museum: str) -> None:
-        name = result.verdict["verdict"]
-        self.values += 1
-        self.verdicts[name] += 1
-        self.by_field.setdefault(result.field, Counter())[name] += 1
-        self.by_museum.setdefault(museum or "—", Counter())[name] += 1
-        if name == "valid" and not result.verdict.get("asWritten", True):
-            self.case_or_accents += 1
-        if result.problem:
-            key = (result.field, result.value, name)
-            found = self.problems.get(key)
-            if found is None and len(self.problems) < PROBLEMS_KEPT:
-                found = self.problems[key] = {"field": result.field, "value": result.value, "verdict": result.verdict,
-                                              "count": 0, "refs": []}
-            if found is not None:
-                found["count"] += 1
-                if len(found["refs"]) < 5:
-                    found["refs"].append(result.ref)
+        verdict = result.verdict
+        name = verdict["verdict"]
+        key = (result.field, name, museum)
+        tallies = self.tallies
+        tallies[key] = tallies.get(key, 0) + 1
+        if name == "valid":
+            if verdict.get("asWritten") is False:
+                self.case_or_accents += 1
+            return
+        key = (result.field, result.value, name)
+        found = self.problems.get(key)
+        if found is None and len(self.problems) < PROBLEMS_KEPT:
+            found = self.problems[key] = {"field": result.field, "value": result.value, "verdict": verdict,
+                                          "count": 0, "refs": []}
+        if found is not None:
+            found["count"] += 1
+            if len(found["refs"]) < 5:
+                found["refs"].append(result.ref)
+
+    def _by(self, position: int) -> dict[str, Counter]:
+        out: dict[str, Counter] = {}
+        for key, count in self.tallies.items():
+            out.setdefault(key[position], Counter())[key[1]] += count
+        return out
+
+    @property
+    def values(self) -> int:
+        return sum(self.tallies.values())
+
+    @property
+    def verdicts(self) -> Counter:
+        out: Counter = Counter()
+        for key, count in self.tallies.items():
+            out[key[1]] += count
+        return out
+
+    @property
+    def by_field(self) -> dict[str, Counter]:
+        return self._by(0)
+
+    @property
+    def by_museum(self) -> dict[str, Counter]:
+        return self._by(2)
 
     def top_problems(self, limit: int = 500) -> list[dict]:
         return sorted(self.problems.values(), key=lambda p: (-p["count"], p["field"], p["value"]))[:limit]
 
     def as_dict(self) -> dict:
+        verdicts = self.verdicts
         return {"records": self.records, "values": self.values,
-                "counts": {v: self.verdicts.get(v, 0) for v in VERDICTS},
+                "counts": {v: verdicts.get(v, 0) for v in VERDICTS},
                 "validNotAsWritten": self.case_or_accents,
                 "byField": {f: {v: c.get(v, 0) for v in VERDICTS} for f, c in sorted(self.by_field.items())},
                 "errors": self.errors}
@@ -105,17 +130,29 @@ class Validation:
                 raise ValueError(f"not a controlled field: {', '.join(unknown)} (controlled: {', '.join(table)})")
         self.rules = {code: rule for code, rule in table.items() if wanted is None or code in wanted}
         self.summary = Summary()
+        self._fields: dict[tuple[str, str], list[tuple]] = {}
+
+    def _checked(self, code: str, rule, text: str) -> list[tuple]:
+        """(term, value it comes from, part, verdict) of a field's text; cached: exports repeat their values."""
+        key = (code, text)
+        found = self._fields.get(key)
+        if found is None:
+            if len(self._fields) > FIELDS_CACHED:
+                self._fields.clear()
+            found = self._fields[key] = [
+                (term.text, value, term.part, self.checker.check(term.text, term.vocabularies))
+                for value in field_rules.values(rule, text)
+                for term in field_rules.terms(rule, value, self.checker.is_label)]
+        return found
 
     def record_results(self, record: Record) -> list[Result]:
         out = []
-        for code, rule in self.rules.items():
-            text = record.fields.get(code)
-            if not text:
-                continue
-            for value in field_rules.values(rule, text):
-                for term in field_rules.terms(rule, value, self.checker.is_label):
-                    verdict = self.checker.check(term.text, term.vocabularies)
-                    out.append(Result(record.ref, record.number, record.line, code, term.text, value, term.part, verdict))
+        ref, number, line, rules = record.ref, record.number, record.line, self.rules
+        for code, text in record.fields.items():  # the record's fields (fewer than the rules)
+            rule = rules.get(code)
+            if rule is not None and text:
+                out += [Result(ref, number, line, code, term, value, part, verdict)
+                        for term, value, part, verdict in self._checked(code, rule, text)]
         return out
 
     def run(self, records: Iterator[Record]) -> Iterator[Result]:
@@ -134,7 +171,7 @@ class Validation:
                     self.summary.errors.append({"line": record.line, "message": record.message})
                 continue
             self.summary.records += 1
-            museum = record.fields.get("MUSEO") or record.fields.get("LOCA") or ""
+            museum = record.fields.get("MUSEO") or record.fields.get("LOCA") or "—"
             for result in self.record_results(record):
                 self.summary.add(result, museum)
                 yield result

@@ -14,7 +14,7 @@ from __future__ import annotations
 from vocabserver.records.suggest import suggester
 
 VERDICTS = ("valid", "non-preferred", "guide-term", "deprecated", "ambiguous", "unknown")
-CACHE_MAX = 200_000
+CACHE_MAX = 50_000  # distinct terms whose verdicts are kept (bounded memory on any input)
 
 
 class Checker:
