@@ -158,3 +158,14 @@ def test_the_http_api(server):
     refused = requests.post(server.url + "/api/v1/validate", timeout=30, data="not json",
                             headers={"Content-Type": "application/json"})
     assert refused.status_code == 400 and "JSON list" in refused.json()["message"]
+
+
+@needs_shared
+def test_the_html_report_of_the_command_line(loaded_dir, tmp_path):
+    report = tmp_path / "report.html"
+    done = cli("validate", str(PARIS), "--report", str(report), data_dir=loaded_dir)
+    assert done.returncode == 1, done.stderr
+    html = report.read_text(encoding="utf-8")
+    assert "569 notices" in html and "Paris ; Galliera musée de la Mode de la Ville de Paris" in html
+    assert html.index("Galliera musée") < html.index("Thermes de Cluny")  # most frequent first (309, then 150)
+    assert "<script" not in html

@@ -43,9 +43,11 @@ def _engine(ctx: Context):
 @click.option("--input-format", type=click.Choice(["notices", "csv", "json"]), help="Instead of detecting it.")
 @click.option("--encoding", help="The input's encoding (utf-8, windows-1252, iso-8859-1…) instead of detecting it.")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Instead of standard output.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the HTML report (counts per field, verdict and museum; problems, most frequent first).")
 @pass_context
 def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | None, input_format: str | None,
-             encoding: str | None, output_file: Path | None) -> None:
+             encoding: str | None, output_file: Path | None, report: Path | None) -> None:
     """Check Joconde records (field-code text, CSV of the open-data extract or with field codes, JSON) against
     the vocabularies: each value valid, non-preferred (the form to write), guide term, deprecated (its
     replacement), ambiguous, or unknown (with suggestions). Exit code 1 when a value is not valid."""
@@ -84,6 +86,10 @@ def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | N
     finally:
         if output_file:
             out.close()
+    if report:
+        from vocabserver.records.html import write_html
+
+        write_html(report, validation, _combined(sources))
     summary = validation.summary
     for error in summary.errors[:20]:
         click.echo(f"{'error' if error.get('fatal') else 'bad record'}: line {error['line']}: {error['message']}",

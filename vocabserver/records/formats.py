@@ -154,22 +154,25 @@ def _text(path: Path, source: Source) -> IO[str]:
 
 
 def _notices(path: Path, source: Source) -> Iterator[Record]:
-    number, record, code, start = 0, {}, None, 1
+    number, record, code, start, expecting_value = 0, {}, None, 1, False
     with _text(path, source) as handle:
         for line_number, raw in enumerate(handle, start=1):
             line = raw.rstrip("\r\n").strip()
             if line_number == 1:
                 line = line.lstrip("\ufeff")
-            if line == "//":
+            value_due, expecting_value = expecting_value, False
+            if line == "//" and not value_due:
                 if record:
                     number += 1
                     yield Record(number, start, record)
                 record, code, start = {}, None, line_number + 1
-            elif _CODE.match(line) and (code is None or line not in record):
+            elif _CODE.match(line) and (code is None or line not in record) and not value_due:
                 if not record:
                     start = line_number
                 code = line
                 record[code] = ""
+                expecting_value = True  # the next line is its value, even "M0017" or "A0001"
+                continue
             elif code is not None:
                 previous = record[code]
                 if previous.endswith(" -"):

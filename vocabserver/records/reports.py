@@ -54,15 +54,21 @@ def _suggestions(verdict: dict) -> str:
 
 
 def write_csv(out: IO[str], results: Iterator[Result]) -> None:
+    for _ in tee_csv(results, out):
+        pass
+
+
+def tee_csv(results: Iterator[Result], out: IO[str]) -> Iterator[Result]:
+    """The results passed on, each problem written as a CSV row on the way (one pass, two reports)."""
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for result in results:
-        if not result.problem:
-            continue
-        verdict = result.verdict
-        writer.writerow([result.ref, result.field, result.value, result.source if result.source != result.value else "",
-                         verdict["verdict"], verdict.get("preferred", ""), verdict.get("uri", ""),
-                         _suggestions(verdict), result.line])
+        if result.problem:
+            verdict = result.verdict
+            writer.writerow([result.ref, result.field, result.value,
+                             result.source if result.source != result.value else "", verdict["verdict"],
+                             verdict.get("preferred", ""), verdict.get("uri", ""), _suggestions(verdict), result.line])
+        yield result
 
 
 def write_text(out: IO[str], validation: Validation, results: Iterator[Result], source) -> None:

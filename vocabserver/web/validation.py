@@ -2,6 +2,7 @@
 
     POST /api/v1/validate   a JSON list of records (objects keyed by field code; `?fields=DENO,TECH` to
                             check only some) -> the JSON document `vocabserver validate --format json` prints
+    GET/POST /validate      the upload page: a file checked, its report shown, CSV and JSON to download
 
 Synchronous, for the records a cataloguing tool sends while a record is typed or imported (the request body
 is bounded by the server's request limit)."""
@@ -9,15 +10,24 @@ is bounded by the server's request limit)."""
 from __future__ import annotations
 
 import io
+import re
+import secrets
+import shutil
+import tempfile
+import time
+from pathlib import Path
 
-from flask import Blueprint, Response, request
-from werkzeug.exceptions import BadRequest
+from flask import Blueprint, Response, request, send_file
+from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge
 
-from vocabserver.records.formats import InputError, records_from_json
-from vocabserver.records.reports import write_json
+from vocabserver.records.formats import InputError, open_records, records_from_json
+from vocabserver.records.html import context as html_context
+from vocabserver.records.reports import tee_csv, write_json
 from vocabserver.records.validate import Validation
 from vocabserver.records.verdicts import Checker
+from vocabserver.web import i18n
 from vocabserver.web.context import labels, store
+from vocabserver.web.login import csrf
 from vocabserver.web.privacy import hidden
 
 blueprint = Blueprint("validation", __name__)
@@ -43,3 +53,75 @@ def validate():
     response.headers["Cache-Control"] = "no-store"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+# -- the upload page ------------------------------------------------------------------------------------
+UPLOAD_MAX = 50 * 1024 * 1024  # a museum's export of a few tens of thousands of records
+KEPT_SECONDS = 3600  # the reports of an upload, then deleted (the upload itself is deleted at once)
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+DOWNLOADS = {"problems.csv": "text/csv", "results.json": "application/json"}
+
+
+def _reports() -> Path:
+    folder = Path(tempfile.gettempdir()) / "vocabserver-validation"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    now = time.time()
+    for old in folder.iterdir():  # what is older than an hour goes
+        if now - old.stat().st_mtime > KEPT_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def _page(status: int = 200, **context) -> Response:
+    from vocabserver.web.pages import render
+
+    response = render("validate.html", "", status=status, **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.route("/validate", methods=["GET", "POST"])
+def upload_page():
+    if request.method == "GET":
+        return _page()
+    csrf.protect()
+    request.max_content_length = UPLOAD_MAX
+    fields = request.values.get("fields", "")[:200]
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        return _page(413, message=i18n.translate("upload_too_large", max=UPLOAD_MAX // (1024 * 1024)))
+    if upload is None or not upload.filename:
+        return _page(400, message="choose a file of records", fields=fields)
+    token = secrets.token_urlsafe(24)
+    folder = _reports() / token
+    folder.mkdir(mode=0o700)
+    received = folder / "input"
+    upload.save(received)
+    try:
+        validation = Validation(Checker(labels(), store()), [f for f in fields.split(",") if f.strip()] or None)
+        if hidden():
+            validation.rules = {k: r for k, r in validation.rules.items() if not set(r.vocabularies) & hidden()}
+        source, records = open_records(received, name=Path(upload.filename).name)
+        with open(folder / "problems.csv", "w", encoding="utf-8", newline="") as problems, \
+                open(folder / "results.json", "w", encoding="utf-8") as results:
+            write_json(results, validation, tee_csv(validation.run(records), problems), source)
+    except (ValueError, InputError, LookupError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        return _page(400, message=str(exc), fields=fields)
+    finally:
+        received.unlink(missing_ok=True)  # the records themselves are not kept
+    report = html_context(validation, source)
+    from vocabserver.web.pages import page_path
+
+    return _page(r=report, token=token, fields=fields, link=page_path)
+
+
+@blueprint.get("/validate/<token>/<name>")
+def download(token: str, name: str):
+    if not _TOKEN.match(token) or name not in DOWNLOADS:
+        raise NotFound("no such report")
+    path = _reports() / token / name
+    if not path.exists():
+        raise NotFound("this report is no longer kept (an hour after the upload): check the file again")
+    return send_file(path, mimetype=DOWNLOADS[name], as_attachment=True, download_name=name, max_age=0)

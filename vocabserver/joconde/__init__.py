@@ -1,1 +1,0 @@
-"""What is specific to Joconde records: POP notices (and, next, record validation)."""
