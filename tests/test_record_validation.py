@@ -169,3 +169,68 @@ def test_the_html_report_of_the_command_line(loaded_dir, tmp_path):
     assert "569 notices" in html and "Paris ; Galliera musée de la Mode de la Ville de Paris" in html
     assert html.index("Galliera musée") < html.index("Thermes de Cluny")  # most frequent first (309, then 150)
     assert "<script" not in html
+
+
+def test_a_deprecated_term_says_what_to_write_instead(tmp_path):
+    from vocabserver.changes import restructure
+    from vocabserver.records.verdicts import Checker
+
+    from .test_editing import E, make_engine
+
+    engine = make_engine(tmp_path)
+    engine.writer.apply(restructure.deprecate(engine.store, "objets", E + "statuette", E + "vase", "marie"))
+    verdict = Checker(engine.labels.current(), engine.store).check("statuette", ("objets",))
+    assert verdict["verdict"] == "deprecated" and verdict["preferred"] == "vase" and verdict["replacement"] == E + "vase"
+
+
+# Values of the Paris sample checked by hand against the bundled vocabularies: (field, value, verdict, preferred).
+HAND_CHECKED = [
+    ("DOMN", "costume - accessoires du costume", "valid", None), ("DOMN", "égyptien", "valid", None),
+    ("DENO", "élement d'ensemble", "valid", "élément d'ensemble"),  # an accent missing: valid, not as written
+    ("DENO", "enseigne profane", "valid", None), ("DENO", "affique", "valid", None),
+    ("AUTR", "Fortuny Mariano", "valid", "FORTUNY Mariano"), ("AUTR", "d'après", "valid", None),
+    ("AUTR", "HALL Per Adolf", "non-preferred", "HALL Peter Adolphe"),
+    ("TECH", "mine de plomb", "valid", None), ("TECH", "cuir", "non-preferred", "peau"),
+    ("TECH", "gravure", "unknown", None),  # TECH says "gravé": the first suggestion
+    ("PERI", "2e quart 19e siècle", "valid", None),
+    ("EPOQ", "XVIIe dynastie", "valid", None), ("EPOQ", "Qing", "non-preferred", "époque Qing"),
+    ("UTIL", "accessoire du costume", "non-preferred", "accessoire du vêtement"),
+    ("REPR", "dauphin", "valid", None), ("REPR", "sirène", "non-preferred", "sirène myth"),
+    ("INSC", "poinçon", "valid", None), ("INSC", "daté", "non-preferred", "date"),
+    ("LOCA", "Paris ; musée Cernuschi", "non-preferred",
+     "Paris ; musée Cernuschi, musée des arts de l’Asie de la ville de Paris"),
+]
+
+
+@pytest.fixture(scope="module")
+def paris(loaded_dir):
+    if not PARIS.exists():
+        pytest.skip("../shared is not beside the project")
+    return _validate(loaded_dir, PARIS)[1]
+
+
+@pytest.mark.parametrize("field, value, verdict, preferred", HAND_CHECKED)
+def test_hand_checked_values_of_real_records(paris, field, value, verdict, preferred):
+    result = _find(paris, field, value)
+    assert result["verdict"] == verdict
+    if preferred is not None:
+        assert result["preferred"] == preferred
+    if verdict == "unknown":
+        assert result["suggestions"][0]["label"] == "gravé"
+
+
+def test_a_corrected_copy_changes_only_what_has_a_preferred_form(loaded_dir, tmp_path):
+    notices = tmp_path / "export.txt"
+    original = ("REF\r\nA0001\r\nDENO\r\nStatuette ; vase\r\nTECH\r\nclaire, cuir (brodé)\r\nTITR\r\nclaire et cuir\r\n"
+                "AUTR\r\nanonymesss\r\n//\r\n")
+    notices.write_bytes(original.encode("cp1252"))
+    fixed = tmp_path / "fixed.txt"
+    done = cli("validate", str(notices), "--fix", str(fixed), data_dir=loaded_dir)
+    assert "3 field values changed" not in done.stderr and "2 field values changed" in done.stderr
+    assert fixed.read_bytes().decode("cp1252") == original.replace("Statuette ; vase", "statuette ; vase").replace(
+        "claire, cuir (brodé)", "clair, peau (brodé)")  # the title and the unknown author untouched; CRLF kept
+    table = tmp_path / "export.csv"
+    table.write_text("REF;Dénomination;Titre\nB1;Statuette;Statuette\nB2;vase;vase\n", encoding="utf-8")
+    cli("validate", str(table), "--fix", str(tmp_path / "fixed.csv"), data_dir=loaded_dir)
+    assert (tmp_path / "fixed.csv").read_text(encoding="utf-8") == \
+        "REF;Dénomination;Titre\nB1;statuette;Statuette\nB2;vase;vase\n"

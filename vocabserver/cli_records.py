@@ -43,11 +43,14 @@ def _engine(ctx: Context):
 @click.option("--input-format", type=click.Choice(["notices", "csv", "json"]), help="Instead of detecting it.")
 @click.option("--encoding", help="The input's encoding (utf-8, windows-1252, iso-8859-1…) instead of detecting it.")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Instead of standard output.")
+@click.option("--fix", "fix", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a corrected copy of the (one) input: non-preferred forms, and labels written with other case "
+                   "or accents, replaced by the preferred label; everything else untouched.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the HTML report (counts per field, verdict and museum; problems, most frequent first).")
 @pass_context
 def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | None, input_format: str | None,
-             encoding: str | None, output_file: Path | None, report: Path | None) -> None:
+             encoding: str | None, output_file: Path | None, report: Path | None, fix: Path | None) -> None:
     """Check Joconde records (field-code text, CSV of the open-data extract or with field codes, JSON) against
     the vocabularies: each value valid, non-preferred (the form to write), guide term, deprecated (its
     replacement), ambiguous, or unknown (with suggestions). Exit code 1 when a value is not valid."""
@@ -56,6 +59,8 @@ def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | N
     from vocabserver.records.validate import Validation
     from vocabserver.records.verdicts import Checker
 
+    if fix and len(files) != 1:
+        raise Failure("--fix writes the corrected copy of one input: give one FILE", EXIT_INPUT)
     store, index = _engine(ctx)
     checker = Checker(index, store)
     try:
@@ -86,6 +91,11 @@ def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | N
     finally:
         if output_file:
             out.close()
+    if fix:
+        from vocabserver.records.fixes import write_fixed
+
+        changed = write_fixed(files[0], sources[0], validation, fix)
+        click.echo(f"corrected copy: {fix} ({changed} field values changed)", err=True)
     if report:
         from vocabserver.records.html import write_html
 

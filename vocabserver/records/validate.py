@@ -132,7 +132,7 @@ class Validation:
         self.summary = Summary()
         self._fields: dict[tuple[str, str], list[tuple]] = {}
 
-    def _checked(self, code: str, rule, text: str) -> list[tuple]:
+    def checked(self, code: str, rule, text: str) -> list[tuple]:
         """(term, value it comes from, part, verdict) of a field's text; cached: exports repeat their values."""
         key = (code, text)
         found = self._fields.get(key)
@@ -152,7 +152,7 @@ class Validation:
             rule = rules.get(code)
             if rule is not None and text:
                 out += [Result(ref, number, line, code, term, value, part, verdict)
-                        for term, value, part, verdict in self._checked(code, rule, text)]
+                        for term, value, part, verdict in self.checked(code, rule, text)]
         return out
 
     def run(self, records: Iterator[Record]) -> Iterator[Result]:
