@@ -234,3 +234,28 @@ def test_a_corrected_copy_changes_only_what_has_a_preferred_form(loaded_dir, tmp
     cli("validate", str(table), "--fix", str(tmp_path / "fixed.csv"), data_dir=loaded_dir)
     assert (tmp_path / "fixed.csv").read_text(encoding="utf-8") == \
         "REF;Dénomination;Titre\nB1;statuette;Statuette\nB2;vase;vase\n"
+
+
+def test_a_file_as_the_body_and_a_job_for_a_large_one(server):
+    import time as clock
+
+    import requests
+
+    rows = "REF;DENO;TECH\n" + "".join(f"R{n};statuette;{'claire' if n % 2 else 'bronze'}\n" for n in range(3000))
+    small = requests.post(server.url + "/api/v1/validate?name=export.csv", data=rows[:2000].encode("utf-8"),
+                          headers={"Content-Type": "text/csv"}, timeout=30)
+    assert small.status_code == 200 and small.json()["source"]["format"] == "csv"
+    started = requests.post(server.url + "/api/v1/validate/jobs?name=export.csv", data=rows.encode("utf-8"),
+                            headers={"Content-Type": "text/csv"}, timeout=30)
+    assert started.status_code == 202 and started.headers["Location"].startswith("/api/v1/validate/jobs/")
+    for _ in range(200):
+        job = requests.get(server.url + started.headers["Location"], timeout=30).json()
+        if job["status"] in ("done", "failed"):
+            break
+        clock.sleep(0.1)
+    assert job["status"] == "done", job
+    assert job["records"] == 3000 and job["summary"]["counts"]["non-preferred"] == 1500
+    problems = requests.get(server.url + job["problems"], timeout=30)
+    assert problems.status_code == 200 and problems.text.count("claire") == 1500
+    assert "R1" in requests.get(server.url + job["report"], timeout=30).text
+    assert requests.get(server.url + "/api/v1/validate/jobs/" + "x" * 32, timeout=30).status_code == 404

@@ -46,11 +46,14 @@ def _engine(ctx: Context):
 @click.option("--fix", "fix", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a corrected copy of the (one) input: non-preferred forms, and labels written with other case "
                    "or accents, replaced by the preferred label; everything else untouched.")
+@click.option("--progress/--no-progress", default=None,
+              help="Records read and their rate on standard error, each second (by default when it is a terminal).")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the HTML report (counts per field, verdict and museum; problems, most frequent first).")
 @pass_context
 def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | None, input_format: str | None,
-             encoding: str | None, output_file: Path | None, report: Path | None, fix: Path | None) -> None:
+             encoding: str | None, output_file: Path | None, report: Path | None, fix: Path | None,
+             progress: bool | None) -> None:
     """Check Joconde records (field-code text, CSV of the open-data extract or with field codes, JSON) against
     the vocabularies: each value valid, non-preferred (the form to write), guide term, deprecated (its
     replacement), ambiguous, or unknown (with suggestions). Exit code 1 when a value is not valid."""
@@ -76,9 +79,11 @@ def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | N
     except (InputError, LookupError, UnicodeDecodeError) as exc:
         raise Failure(str(exc), EXIT_INPUT) from None
 
+    show = sys.stderr.isatty() if progress is None else progress
+
     def all_results():
-        for records in streams:
-            yield from validation.run(records)
+        for source, records in zip(sources, streams):
+            yield from validation.run(_progress(records, source.name) if show else records)
 
     out = open(output_file, "w", encoding="utf-8", newline="") if output_file else sys.stdout
     try:
@@ -118,3 +123,19 @@ def _combined(sources):
     first = sources[0]
     return Source(", ".join(s.name for s in sources), first.format, first.encoding,
                   notes=[f"{s.name}: {n}" for s in sources for n in s.notes])
+
+
+def _progress(records, name: str):
+    """The records passed on; every second, how many were read and how fast, on standard error."""
+    import time
+
+    started = last = time.monotonic()
+    count = 0
+    for count, record in enumerate(records, start=1):
+        now = time.monotonic()
+        if now - last >= 1:
+            last = now
+            click.echo(f"\r{name}: {count:,} records ({count / (now - started):,.0f}/s)", err=True, nl=False)
+        yield record
+    elapsed = max(time.monotonic() - started, 1e-9)
+    click.echo(f"\r{name}: {count:,} records in {elapsed:.1f} s ({count / elapsed:,.0f}/s)", err=True)

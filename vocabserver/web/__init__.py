@@ -55,6 +55,7 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     from vocabserver.web.proposal_pages import blueprint as proposal_pages
     from vocabserver.web.admin_pages import blueprint as admin_pages
     from vocabserver.web.validation import blueprint as validation
+    from vocabserver.web.validation_jobs import blueprint as validation_jobs
     from vocabserver.web.proposals import blueprint as proposals
     from vocabserver.web.graph_store import blueprint as graph_store
     from vocabserver.web.health import blueprint as health
@@ -67,7 +68,7 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     from vocabserver.web.compat.skosmos_hierarchy import blueprint as skosmos_hierarchy
     from vocabserver.web.sparql import blueprint as sparql
 
-    for blueprint in (health, pages, login, editor_pages, history_pages, proposal_pages, admin_pages, validation, api,
+    for blueprint in (health, pages, login, editor_pages, history_pages, proposal_pages, admin_pages, validation, validation_jobs, api,
                       changes, editing, proposals, graph_store, skosmos, skosmos_hierarchy, skosmos_changes, sparql,
                       linkeddata):
         app.register_blueprint(blueprint)

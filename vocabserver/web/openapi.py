@@ -122,6 +122,49 @@ def _change_paths() -> dict:
     }
 
 
+def _validation_paths() -> dict:
+    fields = _param("fields", "Only these fields (comma-separated codes).", example="DENO,TECH")
+    result = {"type": "object", "properties": {
+        "ref": _STRING, "field": _STRING, "value": _STRING, "verdict": {"enum": ["valid", "non-preferred", "guide-term",
+                                                                                 "deprecated", "ambiguous", "unknown"]},
+        "preferred": _STRING, "uri": _STRING, "suggestions": {"type": "array", "items": {"type": "object"}}}}
+    document = {"description": "Every term checked (`results`), `records`, `values`, `counts`, `byField`, the "
+                               "distinct `problems` most frequent first, the input's `source` (format, encoding).",
+                "content": {"application/json": {"schema": {"type": "object", "required": ["records", "values", "results"],
+                                                            "properties": {"records": {"type": "integer"},
+                                                                           "values": {"type": "integer"},
+                                                                           "results": {"type": "array", "items": result}}}}}}
+    body = {"required": True, "content": {
+        "application/json": {"schema": {"type": "array", "items": {"type": "object"}},
+                             "example": [{"REF": "000PE001", "DENO": "statuette", "TECH": "bronze (fondu, doré)"}]},
+        "text/csv": {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}}}
+    return {
+        "/api/v1/validate": {"post": {
+            "summary": "Validate records", "tags": ["records"], "parameters": [fields],
+            "description": "Records as a JSON list of objects keyed by field code, or a file as the body (field-code "
+                           "text, CSV with the open-data extract's column names or field codes, JSON lines), within "
+                           "the request limit; larger files go to /api/v1/validate/jobs.",
+            "requestBody": body, "responses": {"200": document, "400": _error_response("Not records; the message "
+                                                                                       "says what is wrong.")}}},
+        "/api/v1/validate/jobs": {"post": {
+            "summary": "Validate a large file, as a job", "tags": ["records"],
+            "parameters": [fields, _param("name", "The file's name, for the report.")],
+            "description": "The file (up to 50 MB) as the body; 202 with Location, the job to poll.",
+            "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}},
+                                                          "text/plain": {"schema": {"type": "string"}}}},
+            "responses": {"202": {"description": "Started: the job (id, status, records so far)."},
+                          "413": _error_response("Larger than 50 MB.")}}},
+        "/api/v1/validate/jobs/{job}": {"get": {
+            "summary": "A validation job", "tags": ["records"],
+            "parameters": [_param("job", "The job's id.", where="path", example="x" * 32)],
+            "description": "Its status (queued, running, done, failed), records and values so far; once done, its "
+                           "counts and the links to results.json, problems.csv and report.html (kept an hour).",
+            "responses": {"200": {"description": "The job.", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"id": _STRING, "status": _STRING, "records": {"type": "integer"}}}}}},
+                "404": _error_response("No such job (kept an hour).")}}},
+    }
+
+
 def _editing_paths() -> dict:
     vocab = _param("vocab_id", "The vocabulary's id.", where="path", example="deno")
     uri = _param("uri", "The concept's URI.", {"type": "string", "format": "iri"}, required=True)
@@ -279,6 +322,7 @@ def openapi_document(base_uri: str) -> dict:
              _limit(100, 1000), OFFSET], "IndexPage", "index"),
     }
     paths.update(_change_paths())
+    paths.update(_validation_paths())
     for path, operations in _editing_paths().items():  # PATCH of a vocabulary beside its GET
         paths.setdefault(path, {}).update(operations)
     page = {"type": "object", "properties": {"total": {"type": "integer"}, "offset": {"type": "integer"},
@@ -384,6 +428,7 @@ def openapi_document(base_uri: str) -> dict:
                  {"name": "editing", "description": "Creating and editing concepts (with a token or a session)"},
                  {"name": "proposals", "description": "Terms proposed by museums, reviewed by curators"},
                  {"name": "concepts", "description": "Concepts and hierarchy"},
+                 {"name": "records", "description": "Joconde records checked against the vocabularies"},
                  {"name": "index", "description": "Alphabetical index"},
                  {"name": "vocabularies", "description": "Vocabularies and fields"}],
         "paths": paths,

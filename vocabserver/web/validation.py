@@ -35,6 +35,8 @@ blueprint = Blueprint("validation", __name__)
 
 @blueprint.post("/api/v1/validate")
 def validate():
+    if request.mimetype in ("text/csv", "text/plain", "application/x-ndjson"):
+        return _validate_file()
     body = request.get_json(silent=True)
     if body is None:
         raise BadRequest("send the records as a JSON list of objects keyed by field code (Content-Type: "
@@ -55,11 +57,32 @@ def validate():
     return response
 
 
+def _validate_file() -> Response:
+    """A file as the body (field-code text, CSV, JSON lines; within the request limit: larger ones are jobs)."""
+    fields = request.args.get("fields")
+    with tempfile.TemporaryDirectory(prefix="vocabserver-validate-") as folder:
+        received = Path(folder) / "input"
+        received.write_bytes(request.get_data())
+        try:
+            validation = Validation(Checker(labels(), store()), fields.split(",") if fields else None)
+            if hidden():
+                validation.rules = {k: r for k, r in validation.rules.items() if not set(r.vocabularies) & hidden()}
+            source, records = open_records(received, name=request.args.get("name") or "request")
+            out = io.StringIO()
+            write_json(out, validation, validation.run(records), source)
+        except (ValueError, InputError, LookupError) as exc:
+            raise BadRequest(str(exc)) from None
+    response = Response(out.getvalue(), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 # -- the upload page ------------------------------------------------------------------------------------
 UPLOAD_MAX = 50 * 1024 * 1024  # a museum's export of a few tens of thousands of records
 KEPT_SECONDS = 3600  # the reports of an upload, then deleted (the upload itself is deleted at once)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-DOWNLOADS = {"problems.csv": "text/csv", "results.json": "application/json"}
+DOWNLOADS = {"problems.csv": "text/csv", "results.json": "application/json", "report.html": "text/html"}
 
 
 def _reports() -> Path:

@@ -1,0 +1,119 @@
+"""Large validations over HTTP, as jobs: the file is the request's body, checked in a background thread while
+the client polls its progress, then its reports are downloaded.
+
+    POST /api/v1/validate/jobs[?fields=DENO,TECH]   the file (field-code text, CSV or JSON; up to 50 MB)
+        -> 202, Location: /api/v1/validate/jobs/{id}
+    GET  /api/v1/validate/jobs/{id}                  status (running, done, failed), records and values so far,
+                                                     counts, and the links to results.json, problems.csv,
+                                                     report.html once done
+
+A job's files live an hour in the same temporary folder as the upload page's reports; the input is deleted as
+soon as it is read. Jobs run one at a time (a validation uses a core); others wait their turn."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from flask import Blueprint, request
+from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge
+
+from vocabserver.records.formats import InputError, open_records
+from vocabserver.records.html import write_html
+from vocabserver.records.reports import tee_csv, write_json
+from vocabserver.records.validate import Validation
+from vocabserver.records.verdicts import Checker
+from vocabserver.web.answers import json_answer
+from vocabserver.web.context import labels, store
+from vocabserver.web.privacy import hidden
+from vocabserver.web.validation import _TOKEN, UPLOAD_MAX, _reports
+
+blueprint = Blueprint("validation_jobs", __name__)
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation")
+_jobs: dict[str, dict] = {}
+_lock = threading.Lock()
+
+
+def _counting(records, job: dict):
+    for record in records:
+        job["records"] += 1
+        yield record
+
+
+def _run(job: dict, folder: Path, received: Path, name: str, validation: Validation) -> None:
+    job["status"], job["started"] = "running", time.time()
+    try:
+        source, records = open_records(received, name=name)
+        with open(folder / "problems.csv", "w", encoding="utf-8", newline="") as problems, \
+                open(folder / "results.json", "w", encoding="utf-8") as results:
+            write_json(results, validation, tee_csv(validation.run(_counting(records, job)), problems), source)
+        write_html(folder / "report.html", validation, source)
+        job.update(status="done", summary=validation.summary.as_dict(), source=source.as_dict())
+    except (InputError, ValueError, LookupError, OSError) as exc:
+        job.update(status="failed", error=str(exc))
+    finally:
+        received.unlink(missing_ok=True)
+        job["finished"] = time.time()
+        job["values"] = validation.summary.values
+
+
+@blueprint.post("/api/v1/validate/jobs")
+def start():
+    request.max_content_length = UPLOAD_MAX
+    fields = request.args.get("fields")
+    try:
+        validation = Validation(Checker(labels(), store()), fields.split(",") if fields else None)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    if hidden():
+        validation.rules = {k: r for k, r in validation.rules.items() if not set(r.vocabularies) & hidden()}
+    token = secrets.token_urlsafe(24)
+    folder = _reports() / token
+    folder.mkdir(mode=0o700)
+    received = folder / "input"
+    try:
+        with open(received, "wb") as out:
+            while chunk := request.stream.read(1 << 20):
+                out.write(chunk)
+                if out.tell() > UPLOAD_MAX:
+                    raise RequestEntityTooLarge(f"at most {UPLOAD_MAX // (1024 * 1024)} MB")
+    except RequestEntityTooLarge:
+        received.unlink(missing_ok=True)
+        raise
+    if received.stat().st_size == 0:
+        received.unlink()
+        raise BadRequest("send the file of records as the request's body")
+    job = {"id": token, "status": "queued", "records": 0, "values": 0, "created": time.time()}
+    with _lock:
+        for key in [k for k, j in _jobs.items() if time.time() - j["created"] > 3600]:
+            del _jobs[key]
+        _jobs[token] = job
+    name = request.args.get("name") or "upload"
+    _executor.submit(_run, job, folder, received, name, validation)
+    response = json_answer(_view(job), 202)
+    response.headers["Location"] = f"/api/v1/validate/jobs/{token}"
+    return response
+
+
+def _view(job: dict) -> dict:
+    out = {k: job[k] for k in ("id", "status", "records", "values") if k in job}
+    if "started" in job:
+        out["seconds"] = round((job.get("finished") or time.time()) - job["started"], 2)
+    if job["status"] == "done":
+        out |= {"summary": job["summary"], "source": job["source"],
+                "results": f"/validate/{job['id']}/results.json", "problems": f"/validate/{job['id']}/problems.csv",
+                "report": f"/validate/{job['id']}/report.html"}
+    if job["status"] == "failed":
+        out["error"] = job["error"]
+    return out
+
+
+@blueprint.get("/api/v1/validate/jobs/<token>")
+def status(token: str):
+    job = _jobs.get(token) if _TOKEN.match(token) else None
+    if job is None:
+        raise NotFound("no such job (jobs are kept an hour)")
+    return json_answer(_view(job))
