@@ -69,9 +69,27 @@ def _pools(index) -> dict:
     return pools
 
 
-def make_csv(path: Path, count: int, index, rng: random.Random) -> list[dict]:
-    """The CSV; returns the injected typos with the concept intended."""
+def _zipf_picker(rng: random.Random, size: int, exponent: float):
+    """Positions 0..size-1 drawn with probability ∝ 1/rank^exponent (ranks in a random order): how often terms
+    recur in a catalogue (a few very often, most rarely)."""
+    import bisect
+    import itertools
+
+    order = list(range(size))
+    rng.shuffle(order)
+    cumulative = list(itertools.accumulate(1 / (rank + 1) ** exponent for rank in range(size)))
+    total = cumulative[-1]
+    return lambda: order[min(bisect.bisect_left(cumulative, rng.random() * total), size - 1)]
+
+
+def make_csv(path: Path, count: int, index, rng: random.Random, distribution: str = "zipf") -> list[dict]:
+    """The CSV; returns the injected typos with the concept intended. `distribution`: how the vocabularies'
+    labels are drawn — "zipf" (as terms recur in catalogues) or "uniform" (every label alike: the worst case,
+    most values distinct)."""
     pools = _pools(index)
+    pickers = {vocab: (_zipf_picker(rng, len(pool["prefLabel"]), 1.0) if distribution == "zipf"
+                       else (lambda n=len(pool["prefLabel"]): rng.randrange(n)))
+               for vocab, pool in pools.items() if pool["prefLabel"]}
     real: dict[str, list[str]] = {code: [] for code in SAMPLE_COLUMNS.values()}
     if SAMPLE.exists():
         with open(SAMPLE, encoding="utf-8", newline="") as handle:
@@ -96,7 +114,7 @@ def make_csv(path: Path, count: int, index, rng: random.Random) -> list[dict]:
                 if not pool or rng.random() < 0.15:
                     row.append("")
                     continue
-                text, uri = rng.choice(pool["prefLabel"])
+                text, uri = pool["prefLabel"][pickers[vocab]()]
                 roll = rng.random()
                 if roll < 0.05:
                     text = text.upper() if rng.random() < 0.5 else text.capitalize()
@@ -136,6 +154,8 @@ def run_cli(data_dir: Path, csv_file: Path, out: Path, output: str = "csv") -> d
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--distribution", choices=("zipf", "uniform"), default="zipf",
+                        help="How labels are drawn: as terms recur in catalogues (zipf), or all alike (uniform).")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     rng = random.Random(12)
@@ -147,8 +167,8 @@ def main() -> None:
 
         LabelIndexHolder(core.store, index_path(core.store)).current()  # persisted: the CLI starts with it
         small, large = work / "small.csv", work / "large.csv"
-        typos = make_csv(small, args.records // 10, index, random.Random(11))
-        make_csv(large, args.records, index, rng)
+        typos = make_csv(small, args.records // 10, index, random.Random(11), args.distribution)
+        make_csv(large, args.records, index, rng, args.distribution)
         core.store.close()
         # An empty input: what starting costs (opening the store, reading the label index).
         empty = work / "empty.csv"
@@ -170,7 +190,7 @@ def main() -> None:
             uris = [s["uri"] for s in result["suggestions"]]
             first_hits += bool(uris) and uris[0] == typo["uri"]
             five_hits += typo["uri"] in uris
-        results = {"records": args.records, "values_of_10pct": document["values"], "counts_of_10pct": document["counts"],
+        results = {"records": args.records, "distribution": args.distribution, "values_of_10pct": document["values"], "counts_of_10pct": document["counts"],
                    "startup": start, "records_10pct_csv": first, "records_all_csv": second,
                    "records_10pct_json": as_json,
                    "records_per_second": round(args.records / (second["seconds"] - start["seconds"])),
