@@ -37,6 +37,22 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def tree_pss_mb(pid: int) -> float:
+    """Proportional memory of a process and its descendants (MB): pages shared by forked workers counted once
+    in total, where the resident sizes of the processes would count them in each."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/smaps_rollup") as rollup:
+                total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                todo += [int(c) for c in children.read().split()]
+        except (OSError, StopIteration):
+            continue
+    return total / 1024
+
+
 def bundled_engine(folder: Path, base: str):
     """The 16 bundled vocabularies loaded into a real store in `folder` as `vocabserver load` does, and the
     engine over it (SPARQL in threads: the write benchmarks time the write path, not the workers)."""

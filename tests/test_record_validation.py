@@ -259,3 +259,22 @@ def test_a_file_as_the_body_and_a_job_for_a_large_one(server):
     assert problems.status_code == 200 and problems.text.count("claire") == 1500
     assert "R1" in requests.get(server.url + job["report"], timeout=30).text
     assert requests.get(server.url + "/api/v1/validate/jobs/" + "x" * 32, timeout=30).status_code == 404
+
+
+def test_two_worker_processes_give_the_same_reports(loaded_dir, tmp_path):
+    rows = "REF;DENO;TECH;AUTR\n" + "".join(
+        f"R{n};{('statuette', 'statuete', 'Vase', 'boîte')[n % 4]};{('claire', 'bronze (fondu)')[n % 2]};"
+        f"{('anonyme', 'anonymesss (graveur)')[n % 2]}\n" for n in range(2000))
+    source = tmp_path / "export.csv"
+    source.write_text(rows, encoding="utf-8")
+    outputs = {}
+    for workers in ("1", "2"):
+        for output in ("json", "csv", "text"):
+            target = tmp_path / f"out-{workers}.{output}"
+            done = cli("validate", str(source), "--format", output, "-o", str(target), "--workers", workers,
+                       data_dir=loaded_dir)
+            assert done.returncode == 1, done.stderr
+            outputs[workers, output] = target.read_text(encoding="utf-8")
+    for output in ("json", "csv", "text"):
+        assert outputs["1", output] == outputs["2", output]
+    assert json.loads(outputs["2", "json"])["records"] == 2000

@@ -46,6 +46,9 @@ def _engine(ctx: Context):
 @click.option("--fix", "fix", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a corrected copy of the (one) input: non-preferred forms, and labels written with other case "
                    "or accents, replaced by the preferred label; everything else untouched.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes checking records (default: two on a machine with two cores or more, for inputs over "
+                   "1 MB; one otherwise).")
 @click.option("--progress/--no-progress", default=None,
               help="Records read and their rate on standard error, each second (by default when it is a terminal).")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
@@ -53,7 +56,7 @@ def _engine(ctx: Context):
 @pass_context
 def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | None, input_format: str | None,
              encoding: str | None, output_file: Path | None, report: Path | None, fix: Path | None,
-             progress: bool | None) -> None:
+             progress: bool | None, workers: int | None) -> None:
     """Check Joconde records (field-code text, CSV of the open-data extract or with field codes, JSON) against
     the vocabularies: each value valid, non-preferred (the form to write), guide term, deprecated (its
     replacement), ambiguous, or unknown (with suggestions). Exit code 1 when a value is not valid."""
@@ -80,10 +83,22 @@ def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | N
         raise Failure(str(exc), EXIT_INPUT) from None
 
     show = sys.stderr.isatty() if progress is None else progress
+    if workers is None:
+        import os
+
+        big = sum(path.stat().st_size for path in files) > 1_000_000
+        workers = min(2, os.cpu_count() or 1) if big and sys.platform.startswith("linux") else 1
+    if workers > 1:
+        checker.offline()  # the workers are forked: the store is read now, then closed
+        store.close()
 
     def all_results():
+        from vocabserver.records import parallel
+
         for source, records in zip(sources, streams):
-            yield from validation.run(_progress(records, source.name) if show else records)
+            records = _progress(records, source.name) if show else records
+            yield from (parallel.run(validation, records, workers, every=output == "json") if workers > 1
+                        else validation.run(records))
 
     out = open(output_file, "w", encoding="utf-8", newline="") if output_file else sys.stdout
     try:

@@ -22,6 +22,21 @@ class Checker:
         self.index = index
         self.store = store  # for deprecated concepts' replacements (dct:isReplacedBy)
         self._cache: dict[tuple, dict] = {}
+        self._replacements: dict[str, dict] | None = None  # read ahead by `offline`
+
+    def offline(self) -> None:
+        """Read now what verdicts need of the store (the replacements of deprecated concepts), and no longer use
+        it: worker processes forked after this never touch the store."""
+        from vocabserver.reading.concepts import replacements
+
+        found: dict[str, dict] = {}
+        if self.store is not None:
+            for concept in self.index.deprecated.nonzero()[0].tolist():
+                uri = self.index.uris[concept]
+                replaced = replacements(self.store, self.index, uri, "fr")
+                if replaced:
+                    found[uri] = replaced[0]
+        self._replacements, self.store = found, None
 
     def is_label(self, text: str, vocabularies: tuple[str, ...]) -> bool:
         return bool(self.index.lookup(text, vocabularies=list(vocabularies), deprecated=True))
@@ -71,11 +86,15 @@ class Checker:
         if matches:
             retired = matches[0]
             out = {"verdict": "deprecated", "uri": retired["uri"], "vocab": retired["vocab"]}
-            if self.store is not None:
+            if self._replacements is not None:
+                replaced = [self._replacements[retired["uri"]]] if retired["uri"] in self._replacements else []
+            elif self.store is not None:
                 from vocabserver.reading.concepts import replacements
 
                 replaced = replacements(self.store, self.index, retired["uri"], "fr")
-                if replaced:
-                    out |= {"preferred": replaced[0]["prefLabel"], "replacement": replaced[0]["uri"]}
+            else:
+                replaced = []
+            if replaced:
+                out |= {"preferred": replaced[0]["prefLabel"], "replacement": replaced[0]["uri"]}
             return out
         return {"verdict": "unknown", "suggestions": suggester(self.index).suggest(text, vocabularies)}
