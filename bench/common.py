@@ -22,35 +22,30 @@ def report(results: dict, path: Path | None) -> None:
         path.write_text(text + "\n", encoding="utf-8")
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants (MB), from /proc."""
+def _tree_sum(pid: int, source: str, field: str) -> float:
+    """A memory figure (kB lines of /proc/PID/`source`) summed over a process and its descendants, in MB."""
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
-            with open(f"/proc/{current}/status") as status:
-                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+            with open(f"/proc/{current}/{source}") as status:
+                total += next(int(line.split()[1]) for line in status if line.startswith(field))
             with open(f"/proc/{current}/task/{current}/children") as children:
                 todo += [int(c) for c in children.read().split()]
         except (OSError, StopIteration):
             continue
     return total / 1024
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (MB), from /proc."""
+    return _tree_sum(pid, "status", "VmRSS")
 
 
 def tree_pss_mb(pid: int) -> float:
     """Proportional memory of a process and its descendants (MB): pages shared by forked workers counted once
     in total, where the resident sizes of the processes would count them in each."""
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            with open(f"/proc/{current}/smaps_rollup") as rollup:
-                total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
-            with open(f"/proc/{current}/task/{current}/children") as children:
-                todo += [int(c) for c in children.read().split()]
-        except (OSError, StopIteration):
-            continue
-    return total / 1024
+    return _tree_sum(pid, "smaps_rollup", "Pss:")
 
 
 def bundled_engine(folder: Path, base: str):
