@@ -15,13 +15,23 @@ PASSWORD = "correct-horse-battery"
 EVIL = '<script>alert("x")</script>'
 
 
-@pytest.fixture
-def engine(tmp_path):
-    core = make_engine(tmp_path)
+def _engine(folder):
+    core = make_engine(folder)
     for name, role, vocabularies in (("marie", "editor", ["objets"]), ("paul", "editor", ["objets"]),
                                      ("musee", "contributor", []), ("lea", "reader", []), ("root", "admin", [])):
         core.users.create(name, role, PASSWORD, vocabularies)
     return core
+
+
+@pytest.fixture
+def engine(tmp_path):
+    return _engine(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_engine(tmp_path_factory):
+    """One engine for the many cases of the roles matrix (each posts values of its own)."""
+    return _engine(tmp_path_factory.mktemp("matrix"))
 
 
 _address = iter(range(1, 10**6))
@@ -189,30 +199,34 @@ def test_administration_of_users_and_tokens(engine):
     assert root.post("/admin/users/root/delete", data={"csrf_token": token}).status_code == 409
 
 
-# Page forms: (method, path, data) -> who may: the vocabulary's editors and admins, or as stated.
+# Page forms: (method, path, data for the n-th case) -> who may: the vocabulary's editors and admins, or as stated.
 PAGE_ROUTES = {
     "/edit": ("GET", f"/edit?uri={E}vase", None),
-    "/new": ("POST", "/new/objets", {"prefLabel-fr": "nouveau"}),
+    "/new": ("POST", "/new/objets", lambda n: {"prefLabel-fr": f"nouveau {n}"}),
     "/merge": ("GET", f"/merge?uri={E}statue", None),
     "/deprecate": ("GET", f"/deprecate?uri={E}statuette", None),
-    "/batch": ("POST", "/batch/objets", {"csv": "prefLabel\nbol\n"}),
-    "/scheme": ("POST", "/scheme/objets", {"title-fr": "Objets"}),
-    "/history/revert": ("POST", "/history/revert/1", {}),
-    "/propose": ("POST", "/propose", {"vocab": "objets", "prefLabel": "tasse"}),
+    "/batch": ("POST", "/batch/objets", lambda n: {"csv": f"prefLabel\nbol {n}\n"}),
+    "/scheme": ("POST", "/scheme/objets", lambda n: {"title-fr": f"Objets {n}"}),
+    "/history/revert": ("POST", "/history/revert/1", lambda n: {}),
+    "/propose": ("POST", "/propose", lambda n: {"vocab": "objets", "prefLabel": f"tasse {n}"}),
     "/admin": ("GET", "/admin", None),
-    "/admin/users": ("POST", "/admin/users", {"name": "z", "role": "reader", "password": "0123456789"}),
+    "/admin/users": ("POST", "/admin/users", lambda n: {"name": f"z{n}", "role": "reader", "password": "0123456789"}),
 }
+_case = iter(range(10**6))
 ALLOWED = {"/propose": {"musee", "marie", "root"}, "/admin": {"root"}, "/admin/users": {"root"}}
 
 
 @pytest.mark.parametrize("route", sorted(PAGE_ROUTES))
 @pytest.mark.parametrize("who", [None, "lea", "musee", "marie", "root"])
-def test_who_may_open_and_post_each_form(engine, route, who):
+def test_who_may_open_and_post_each_form(shared_engine, route, who):
+    engine = shared_engine
     method, path, data = PAGE_ROUTES[route]
+    data = data(next(_case)) if data else None
     if route == "/history/revert":
         from vocabserver.changes import editing
 
-        engine.writer.apply(editing.update(engine.store, "objets", E + "vase", {"altLabel": {"fr": ["urne"]}}, "setup"))
+        engine.writer.apply(editing.update(engine.store, "objets", E + "vase",
+                                           {"altLabel": {"fr": [f"urne {next(_case)}"]}}, "setup"))
         path = f"/history/revert/{engine.writer.history.numbers('objets')[0]}"
     client = _client(engine, who)
     allowed = who in ALLOWED.get(route, {"marie", "root"})

@@ -83,7 +83,7 @@ def test_several_gunicorn_workers_share_a_read_only_store(tmp_path):
             try:
                 if requests.get(url + "/health", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy starting
                 pass
             assert time.time() < deadline, "gunicorn did not start"
             time.sleep(0.2)
