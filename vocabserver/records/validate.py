@@ -120,9 +120,12 @@ class Summary:
 
 
 class Validation:
-    def __init__(self, checker: Checker, fields: Iterable[str] | None = None):
+    def __init__(self, checker: Checker, fields: Iterable[str] | None = None, unseen: frozenset[str] = frozenset()):
+        """`fields`: only these (all the controlled ones by default); `unseen`: vocabularies the caller may not
+        read (private ones): the fields they control are not checked."""
         self.checker = checker
-        table = field_rules.rules()
+        table = {code: rule for code, rule in field_rules.rules().items() if not set(rule.vocabularies) & unseen}
+        fields = [f.strip() for f in fields or () if f.strip()]
         wanted = {f.upper() for f in fields} if fields else None
         if wanted:
             unknown = sorted(wanted - set(table))

@@ -16,7 +16,7 @@ from werkzeug.exceptions import NotFound
 
 from vocabserver.changes.changeset import WriteError
 from vocabserver.reading.concepts import concept_details
-from vocabserver.reading.diff import readable
+from vocabserver.reading.diff import SHOWN_MAX, readable
 from vocabserver.web import i18n
 from vocabserver.web.auth import may_write, principal
 from vocabserver.web.changes import change_or_404, visible_changes
@@ -37,18 +37,15 @@ def _page(vocab_id: str | None, uri: str | None, title: str, status: int = 200, 
     user = signed_in()
     changes = []
     for number in numbers[pager["offset"]:pager["offset"] + PAGE]:
-        change = log.get(number, with_triples=True) if _small(log, number) else log.get(number)
+        change = log.get(number)
+        if change is not None and change.added_count + change.removed_count <= SHOWN_MAX:
+            change = log.get(number, with_triples=True)  # its triples, to be shown in words
         changes.append({"change": change, "subjects": readable(change, labels(), lang),
                         "revertible": user is not None and not change.not_kept and user.may_write(change.vocabulary)})
     response = render("history.html", "", status=status, title=title, changes=changes, pager=pager,
                       total=len(numbers), message=message, back=request.full_path.rstrip("?"))
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _small(log, number: int) -> bool:
-    change = log.get(number)
-    return change is not None and change.added_count + change.removed_count <= 300
 
 
 @blueprint.get("/history")

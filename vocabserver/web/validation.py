@@ -33,22 +33,16 @@ from vocabserver.web.privacy import hidden
 blueprint = Blueprint("validation", __name__)
 
 
-@blueprint.post("/api/v1/validate")
-def validate():
-    if request.mimetype in ("text/csv", "text/plain", "application/x-ndjson"):
-        return _validate_file()
-    body = request.get_json(silent=True)
-    if body is None:
-        raise BadRequest("send the records as a JSON list of objects keyed by field code (Content-Type: "
-                         'application/json), e.g. [{"REF": "000PE001", "DENO": "statuette"}]')
-    fields = request.args.get("fields")
+def new_validation(fields: str | None) -> Validation:
+    """A validation for this request: `fields` (comma-separated codes) or all the controlled ones, without the
+    fields of vocabularies the caller may not read. A bad field name is a 400."""
     try:
-        validation = Validation(Checker(labels(), store()), fields.split(",") if fields else None)
-        source, records = records_from_json(body)
-    except (ValueError, InputError) as exc:
+        return Validation(Checker(labels(), store()), fields.split(",") if fields else None, hidden())
+    except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    if hidden():  # a private vocabulary controls a field: without an account, those fields are not checked
-        validation.rules = {k: r for k, r in validation.rules.items() if not set(r.vocabularies) & hidden()}
+
+
+def _json_document(validation: Validation, records, source) -> Response:
     out = io.StringIO()
     write_json(out, validation, validation.run(records), source)
     response = Response(out.getvalue(), mimetype="application/json")
@@ -57,25 +51,33 @@ def validate():
     return response
 
 
+@blueprint.post("/api/v1/validate")
+def validate():
+    if request.mimetype in ("text/csv", "text/plain", "application/x-ndjson"):
+        return _validate_file()
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadRequest("send the records as a JSON list of objects keyed by field code (Content-Type: "
+                         'application/json), e.g. [{"REF": "000PE001", "DENO": "statuette"}]')
+    validation = new_validation(request.args.get("fields"))
+    try:
+        source, records = records_from_json(body)
+    except InputError as exc:
+        raise BadRequest(str(exc)) from None
+    return _json_document(validation, records, source)
+
+
 def _validate_file() -> Response:
     """A file as the body (field-code text, CSV, JSON lines; within the request limit: larger ones are jobs)."""
-    fields = request.args.get("fields")
+    validation = new_validation(request.args.get("fields"))
     with tempfile.TemporaryDirectory(prefix="vocabserver-validate-") as folder:
         received = Path(folder) / "input"
         received.write_bytes(request.get_data())
         try:
-            validation = Validation(Checker(labels(), store()), fields.split(",") if fields else None)
-            if hidden():
-                validation.rules = {k: r for k, r in validation.rules.items() if not set(r.vocabularies) & hidden()}
             source, records = open_records(received, name=request.args.get("name") or "request")
-            out = io.StringIO()
-            write_json(out, validation, validation.run(records), source)
+            return _json_document(validation, records, source)
         except (ValueError, InputError, LookupError) as exc:
             raise BadRequest(str(exc)) from None
-    response = Response(out.getvalue(), mimetype="application/json")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
 
 
 # -- the upload page ------------------------------------------------------------------------------------
@@ -122,9 +124,7 @@ def upload_page():
     received = folder / "input"
     upload.save(received)
     try:
-        validation = Validation(Checker(labels(), store()), [f for f in fields.split(",") if f.strip()] or None)
-        if hidden():
-            validation.rules = {k: r for k, r in validation.rules.items() if not set(r.vocabularies) & hidden()}
+        validation = Validation(Checker(labels(), store()), fields.split(","), hidden())
         source, records = open_records(received, name=Path(upload.filename).name)
         with open(folder / "problems.csv", "w", encoding="utf-8", newline="") as problems, \
                 open(folder / "results.json", "w", encoding="utf-8") as results:

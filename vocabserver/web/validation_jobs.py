@@ -25,11 +25,8 @@ from vocabserver.records.formats import InputError, open_records
 from vocabserver.records.html import write_html
 from vocabserver.records.reports import tee_csv, write_json
 from vocabserver.records.validate import Validation
-from vocabserver.records.verdicts import Checker
 from vocabserver.web.answers import json_answer
-from vocabserver.web.context import labels, store
-from vocabserver.web.privacy import hidden
-from vocabserver.web.validation import _TOKEN, UPLOAD_MAX, _reports
+from vocabserver.web.validation import _TOKEN, UPLOAD_MAX, _reports, new_validation
 
 blueprint = Blueprint("validation_jobs", __name__)
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation")
@@ -63,13 +60,7 @@ def _run(job: dict, folder: Path, received: Path, name: str, validation: Validat
 @blueprint.post("/api/v1/validate/jobs")
 def start():
     request.max_content_length = UPLOAD_MAX
-    fields = request.args.get("fields")
-    try:
-        validation = Validation(Checker(labels(), store()), fields.split(",") if fields else None)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
-    if hidden():
-        validation.rules = {k: r for k, r in validation.rules.items() if not set(r.vocabularies) & hidden()}
+    validation = new_validation(request.args.get("fields"))
     token = secrets.token_urlsafe(24)
     folder = _reports() / token
     folder.mkdir(mode=0o700)
