@@ -57,10 +57,20 @@ def test_the_pop_import_notices(loaded_dir):
     assert {r["value"] for r in roles} >= {"céramiste", "artisan"}
     claire = _find(document, "TECH", "claire")
     assert claire["verdict"] == "non-preferred" and claire["preferred"] == "clair"
+    # DECV: the place of discovery (its most precise part) and the mode; the bracketed date and finder are free.
+    decv = [(r["value"], r["verdict"]) for r in document["results"] if r["field"] == "DECV"]
+    assert ("Autun", "valid") in decv and ("fouilles", "valid") in decv
+    assert not any("date de découverte" in value or "1977" in value for value, _v in decv)
+    assert document["missingRequired"] == {}  # each has REF, INV, DOMN, MUSEO and STAT
+
     # The notice with a POP "invalid encoding": what was detected is said, and it is still read.
     _code, odd = _validate(loaded_dir, NOTICES / "joconde-invalid-UTF-8.txt")
     assert odd["records"] == 1 and any("ASCII" in n for n in odd["source"]["notes"])
     assert any("CRLF" in n for n in odd["source"]["notes"])
+    # It holds REF and COOR only: the fields POP requires are reported missing, each once.
+    assert odd["missingRequired"] == {"INV": 1, "DOMN": 1, "MUSEO": 1, "STAT": 1}
+    assert {i["field"] for i in odd["incomplete"]} == {"INV", "DOMN", "MUSEO", "STAT"}
+    assert odd["incomplete"][0]["ref"] == "01610014032" and odd["results"] == []
 
 
 @needs_shared
@@ -77,7 +87,14 @@ def test_the_paris_open_data_sample(loaded_dir):
     assert galliera["verdict"] == "non-preferred" and galliera["preferred"].startswith("Paris ; Palais Galliera")
     assert _find(document, "INSC", "signé")["preferred"] == "signature"
     assert _find(document, "EPOQ", "Qing")["preferred"] == "époque Qing"
-    assert _find(document, "REPR", "paysage")["verdict"] == "guide-term"
+    # REPR's classes are guide terms: valid heading the subjects in brackets, not alone.
+    figure = next(r for r in document["results"] if r["value"] == "figure" and r.get("in", "").startswith("figure ("))
+    assert figure["verdict"] == "valid" and figure["heading"] is True and "/repr/" in figure["uri"]
+    alone = next(r for r in document["results"] if r["field"] == "REPR" and r["value"] == "paysage" and "in" not in r)
+    assert alone["verdict"] == "guide-term"
+    assert document["counts"]["guide-term"] == 3
+    # No REF nor STAT column: said once, not reported per record.
+    assert any("REF, STAT" in n for n in document["source"]["notes"]) and document["missingRequired"] == {}
     top = document["problems"][0]
     assert top["count"] == 309 and top["field"] == "LOCA"  # one line for the value wrong in 309 records
 
@@ -122,6 +139,9 @@ def test_malformed_inputs_say_where(loaded_dir, tmp_path):
     ("DENO", "faux (affixe de typologie)", [("faux (affixe de typologie)", "term")]),  # a label with brackets
     ("REPR", "figure (roi, préhension : épée)", [("figure", "term"), ("roi", "qualifier"), ("préhension", "qualifier"),
                                                  ("épée", "qualifier")]),
+    ("DECV", "France, Saône-et-Loire, Autun (lieu de découverte)", [("Autun", "place")]),
+    ("DECV", "(1977, date de découverte)", []),
+    ("DECV", "(lieu de découverte) (1982, date de découverte)", []),
 ])
 def test_field_rules_cut_values_into_terms(checker, field, value, expected):
     from vocabserver.records import rules
@@ -143,6 +163,8 @@ def test_verdicts(checker):
     assert checker.check("Statuette", ("deno",))["verdict"] == "valid"
     assert checker.check("Statuette", ("deno",))["asWritten"] is False
     assert checker.check("paysage", ("repr",))["verdict"] == "guide-term"
+    heading = checker.check("paysage", ("repr",), heading=True)
+    assert heading["verdict"] == "valid" and heading["heading"] is True and heading["preferred"] == "paysage"
     assert checker.check("statuettes", ("deno",))["suggestions"][0]["label"] == "statuette"
 
 
@@ -262,9 +284,9 @@ def test_a_file_as_the_body_and_a_job_for_a_large_one(server):
 
 
 def test_two_worker_processes_give_the_same_reports(loaded_dir, tmp_path):
-    rows = "REF;DENO;TECH;AUTR\n" + "".join(
-        f"R{n};{('statuette', 'statuete', 'Vase', 'boîte')[n % 4]};{('claire', 'bronze (fondu)')[n % 2]};"
-        f"{('anonyme', 'anonymesss (graveur)')[n % 2]}\n" for n in range(2000))
+    rows = "REF;DOMN;DENO;TECH;AUTR\n" + "".join(
+        f"R{n};{'' if n % 7 == 0 else 'sculpture'};{('statuette', 'statuete', 'Vase', 'boîte')[n % 4]};"
+        f"{('claire', 'bronze (fondu)')[n % 2]};{('anonyme', 'anonymesss (graveur)')[n % 2]}\n" for n in range(2000))
     source = tmp_path / "export.csv"
     source.write_text(rows, encoding="utf-8")
     outputs = {}
@@ -277,4 +299,75 @@ def test_two_worker_processes_give_the_same_reports(loaded_dir, tmp_path):
             outputs[workers, output] = target.read_text(encoding="utf-8")
     for output in ("json", "csv", "text"):
         assert outputs["1", output] == outputs["2", output]
+    assert json.loads(outputs["2", "json"])["missingRequired"] == {"DOMN": 286}
     assert json.loads(outputs["2", "json"])["records"] == 2000
+
+
+def test_required_fields_left_empty(loaded_dir, tmp_path):
+    """POP refuses a record without REF, INV, DOMN, MUSEO or STAT: each empty one is reported (a CSV row, the
+    counts, the first records), a column the input lacks altogether once, as a note."""
+    table = tmp_path / "export.csv"
+    table.write_text("REF;INV;Domaine;DENO\nA1;1901.2;peinture;tableau\nA2;;;tableau\n", encoding="utf-8")
+    code, document = _validate(loaded_dir, table)
+    assert code == 1 and document["missingRequired"] == {"INV": 1, "DOMN": 1}
+    assert [(i["ref"], i["field"], i["line"]) for i in document["incomplete"]] == [("A2", "INV", 3), ("A2", "DOMN", 3)]
+    assert any("MUSEO, STAT" in n for n in document["source"]["notes"])
+    assert {r["verdict"] for r in document["results"]} == {"valid"}  # results hold the terms' verdicts only
+    rows = cli("validate", str(table), "--format", "csv", data_dir=loaded_dir).stdout.splitlines()
+    assert rows[1:] == ["A2,INV,,,missing,,,,3", "A2,DOMN,,,missing,,,,3"]
+    text = cli("validate", str(table), data_dir=loaded_dir).stdout
+    assert "1 record without INV (required)" in text
+    report = tmp_path / "report.html"
+    cli("validate", str(table), "--report", str(report), data_dir=loaded_dir)
+    assert "1 notice(s) sans DOMN" in report.read_text(encoding="utf-8")
+    # Only the fields asked for: DENO alone checks no required field.
+    assert _validate(loaded_dir, table, "--fields", "DENO")[1]["missingRequired"] == {}
+
+
+def _lookup_pairs(index, text, vocabularies):
+    return [(hit.concept, hit.label) for hit in index.lookup(text, vocabularies=list(vocabularies), deprecated=True)]
+
+
+def test_exact_labels_answer_as_the_label_index_lookup(checker):
+    """Validation's dictionary of labels (records/exact.py) gives the concepts and labels `LabelIndex.lookup`
+    gives, in its order: on a sample of every vocabulary's labels, written as they are, in capitals, without
+    accents, and changed into no label."""
+    import random
+    import unicodedata
+
+    from vocabserver.records.exact import ExactLabels
+
+    index = checker.index
+    exact = ExactLabels(index)
+    rng = random.Random(5)
+    for label in rng.sample(range(len(index.label_concept)), 3000):
+        vocab = index.vocab_of(int(index.label_concept[label]))
+        text = index.label_text[label]
+        plain = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+        for variant in (text, text.upper(), plain, text + "z"):
+            assert exact.matches(variant, (vocab,)) == _lookup_pairs(index, variant, (vocab,)), variant
+            assert exact.has(variant, (vocab,)) == bool(_lookup_pairs(index, variant, (vocab,)))
+
+
+def test_exact_labels_follow_the_index_a_change_patches(tmp_path):
+    """After an edit the index is patched (a removed label marked dead, a new one in a delta part): the verdicts
+    of a checker on the new index see the change, as lookup does."""
+    from vocabserver.changes import editing
+    from vocabserver.records.verdicts import Checker
+
+    from .test_editing import E, make_engine
+
+    engine = make_engine(tmp_path)
+    before = Checker(engine.labels.current(), engine.store)
+    assert before.check("statuette", ("objets",))["verdict"] == "valid"
+    engine.writer.apply(editing.update(engine.store, "objets", E + "statuette",
+                                       {"prefLabel": {"fr": "figurine"}, "altLabel": {"fr": ["statuette"]}}, "marie"))
+    index = engine.labels.current()
+    assert index.label_dead is not None and index.label_dead.any()  # patched, not rebuilt
+    after = Checker(index, engine.store)
+    verdict = after.check("statuette", ("objets",))
+    assert verdict["verdict"] == "non-preferred" and verdict["preferred"] == "figurine"
+    assert after.check("Figurine", ("objets",))["verdict"] == "valid"
+    for text in ("statuette", "figurine", "statue", "vase"):
+        assert after.exact.matches(text, ("objets",)) == _lookup_pairs(index, text, ("objets",))
+    assert before.check("statuette", ("objets",))["verdict"] == "valid"  # the old index's checker is unchanged

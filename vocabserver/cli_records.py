@@ -98,7 +98,7 @@ def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | N
         for source, records in zip(sources, streams):
             records = _progress(records, source.name) if show else records
             yield from (parallel.run(validation, records, workers, every=output == "json") if workers > 1
-                        else validation.run(records))
+                        else validation.run(records, every=output == "json"))
 
     out = open(output_file, "w", encoding="utf-8", newline="") if output_file else sys.stdout
     try:
@@ -126,7 +126,7 @@ def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | N
                    err=True)
     if any(e.get("fatal") for e in summary.errors):
         sys.exit(EXIT_INPUT)
-    if summary.values - summary.verdicts.get("valid", 0):
+    if summary.values - summary.verdicts.get("valid", 0) or summary.missing:
         sys.exit(1)
 
 

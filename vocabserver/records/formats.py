@@ -24,6 +24,8 @@ from typing import IO, Iterator
 
 
 CHUNK = 1 << 20
+# The fields POP requires of a Joconde record (its schema, joconde_fields.csv: required "oui").
+REQUIRED = ("REF", "INV", "DOMN", "MUSEO", "STAT")
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,11}$")
 # Bytes Windows-1252 leaves undefined: a text holding them is ISO-8859-1 (their C1 controls).
 _NOT_CP1252 = frozenset(b"\x81\x8d\x8f\x90\x9d")
@@ -40,6 +42,7 @@ class Record:
     number: int  # 1, 2, … in the input
     line: int  # where it starts
     fields: dict[str, str]
+    carried: frozenset[str] | None = None  # the fields the input can hold (a CSV's columns); None: any
 
     @property
     def ref(self) -> str:
@@ -209,6 +212,11 @@ def _csv(path: Path, source: Source) -> Iterator[Record]:
                 source.columns[column] = code
             else:
                 source.ignored_columns.append(column)
+        carried = frozenset(code for code in columns if code)
+        absent = [code for code in REQUIRED if code not in carried]
+        if absent:
+            source.notes.append(f"no column for the required field{'s' if len(absent) > 1 else ''} "
+                                f"{', '.join(absent)}: not checked")
         if not source.columns:
             raise InputError(source.name, 1, "no column is a Joconde field: name them by field code (REF, DENO…) or "
                              "as the POP open-data extract does (Dénomination, Matériaux-techniques…)")
@@ -227,7 +235,7 @@ def _csv(path: Path, source: Source) -> Iterator[Record]:
             for code, cell in zip(columns, row):
                 if code and cell.strip():
                     fields[code] = cell.strip() if code not in fields else fields[code] + " ; " + cell.strip()
-            yield Record(number, line_number, fields)
+            yield Record(number, line_number, fields, carried)
 
 
 def _json(path: Path, source: Source) -> Iterator[Record]:

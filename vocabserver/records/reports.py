@@ -4,7 +4,7 @@
   suggestions…), then `records`, `values`, `counts`, `byField`, `problems` (distinct, most frequent first),
   `source` (format, encoding…) and `errors` (records that could not be read);
 - CSV: one row per problem (REF, field, value, verdict, preferred form, suggestions), for a curator's
-  spreadsheet;
+  spreadsheet; a required field left empty is a row too (verdict "missing");
 - text: counts and the most frequent problems.
 """
 
@@ -24,6 +24,8 @@ def write_json(out: IO[str], validation: Validation, results: Iterator[Result], 
     out.write('{"results": [')
     first = True
     for result in results:
+        if result.missing:  # a record's problem, not a term's: in `missingRequired` and `incomplete`
+            continue
         out.write(("\n" if first else ",\n") + orjson.dumps(result.as_dict()).decode("utf-8"))
         first = False
     out.write("\n],\n")
@@ -84,6 +86,8 @@ def write_text(out: IO[str], validation: Validation, results: Iterator[Result], 
         out.write(f"  {name:14} {count:8}\n")
     if summary.case_or_accents:
         out.write(f"  (valid but not as written: {summary.case_or_accents}, case or accents)\n")
+    for code, count in summary.as_dict()["missingRequired"].items():
+        out.write(f"  {count} record{'s' if count > 1 else ''} without {code} (required)\n")
     for error in summary.errors[:20]:
         out.write(f"  {source.name}:{error['line']}: {error['message']}\n")
     problems = summary.top_problems(30)

@@ -7,10 +7,15 @@ check: one table, `field_rules.csv` (README shows it), read here.
     parts      plain             the term as written
                qualified         "term (qualifier, qualifier)": the term, then each qualifier, in the same
                                  vocabularies — unless the whole text is itself a label ("faux (affixe de typologie)")
+               subject           as qualified, for REPR: the head may be one of the thesaurus's classes, guide
+                                 terms not used alone ("figure", "représentation animalière") but written to
+                                 head the subjects in brackets — "figure (femme, en buste)" is valid, "figure" alone
+                                 is not
                head              "term (precision)": the term checked, the precision free ("inscription (latin)")
                author            "NAME (role, role)": the name in AUTR, each role in the author roles (autrole)
                place             "France, Saône-et-Loire, Autun (lieu de création)": the bracketed precision left
-                                 out, the most precise place (the last) checked
+                                 out, the most precise place (the last) checked; a value that is only a bracket
+                                 ("(1977, date de découverte)", in DECV) holds no term
 
 A qualifier without a letter (a date "1871-1949", a count "16", a doubt "?") is a precision, not a term; a
 qualifier "préhension : épée" is two terms. Every other field is free text, not checked.
@@ -42,6 +47,7 @@ class Term:
     text: str
     part: str
     vocabularies: tuple[str, ...]
+    heading: bool = False  # heads subjects in brackets: a guide term may (REPR's classes)
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +80,7 @@ def split_top(text: str, separators: str) -> list[str]:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+_BRACKETS = re.compile(r"\([^()]*\)")
 _QUALIFIED = re.compile(r"^(?P<head>[^()]*?)\s*\((?P<inner>[^()]*)\)\s*$")
 
 
@@ -92,7 +99,7 @@ def terms(rule: Rule, value: str, is_label) -> list[Term]:
         return [plain]
     match = _QUALIFIED.match(value)
     if rule.parts == "place":
-        head = match.group("head") if match else value
+        head = _BRACKETS.sub(" ", value)  # every precision in brackets ("(lieu de découverte) (1982, date…)")
         places = [p.strip() for p in head.split(",") if p.strip()]
         return [Term(places[-1], "place", rule.vocabularies)] if places else []
     if match is None or is_label(value, rule.vocabularies):
@@ -105,5 +112,6 @@ def terms(rule: Rule, value: str, is_label) -> list[Term]:
     if rule.parts == "author":
         return ([Term(head, "term", rule.vocabularies)] if head else []) + \
             [Term(q, "role", (AUTHOR_ROLES,)) for q in inner]
-    return ([Term(head, "term", rule.vocabularies)] if head else []) + \
+    heading = rule.parts == "subject" and bool(inner)
+    return ([Term(head, "term", rule.vocabularies, heading)] if head else []) + \
         [Term(q, "qualifier", rule.vocabularies) for q in inner]

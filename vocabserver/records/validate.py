@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from vocabserver.records import rules as field_rules
-from vocabserver.records.formats import InputError, Problem, Record
+from vocabserver.records.formats import REQUIRED, InputError, Problem, Record
 from vocabserver.records.verdicts import VERDICTS, Checker
 
-PROBLEMS_KEPT = 20_000
-FIELDS_CACHED = 30_000  # distinct field texts whose terms and verdicts are kept  # distinct problems tallied (a file with more keeps counting the known ones)
+PROBLEMS_KEPT = 20_000  # distinct problems tallied (a file with more keeps counting the known ones)
+FIELDS_CACHED = 30_000  # distinct field texts whose terms and verdicts are kept
+INCOMPLETE_KEPT = 1_000  # records missing a required field, listed (all are counted)
+MISSING = {"verdict": "missing"}  # a required field left empty: a problem of the record, not a term's verdict
 
 
 @dataclass(slots=True)
@@ -36,7 +38,7 @@ class Result:
             out["part"] = self.part
         verdict = self.verdict
         out["verdict"] = verdict["verdict"]
-        for key in ("preferred", "uri", "vocab", "asWritten", "replacement"):
+        for key in ("preferred", "uri", "vocab", "asWritten", "replacement", "heading"):
             if key in verdict:
                 out[key] = verdict[key]
         if verdict["verdict"] == "unknown":
@@ -53,6 +55,10 @@ class Result:
     def problem(self) -> bool:
         return self.verdict["verdict"] != "valid"
 
+    @property
+    def missing(self) -> bool:
+        return self.verdict["verdict"] == "missing"  # compared, not `is`: results come pickled from workers
+
 
 @dataclass
 class Summary:
@@ -61,10 +67,18 @@ class Summary:
     problems: dict[tuple, dict] = field(default_factory=dict)  # (field, value, verdict) -> count, refs, verdict
     errors: list[dict] = field(default_factory=list)  # records that could not be read
     case_or_accents: int = 0  # valid, but not as written
+    missing: Counter = field(default_factory=Counter)  # required field -> records without it
+    incomplete: list[dict] = field(default_factory=list)  # the first records missing one
 
     def add(self, result: Result, museum: str) -> None:
         verdict = result.verdict
         name = verdict["verdict"]
+        if name == "missing":
+            self.missing[result.field] += 1
+            if len(self.incomplete) < INCOMPLETE_KEPT:
+                self.incomplete.append({"ref": result.ref, "record": result.record, "line": result.line,
+                                        "field": result.field})
+            return
         key = (result.field, name, museum)
         tallies = self.tallies
         tallies[key] = tallies.get(key, 0) + 1
@@ -116,7 +130,18 @@ class Summary:
                 "counts": {v: verdicts.get(v, 0) for v in VERDICTS},
                 "validNotAsWritten": self.case_or_accents,
                 "byField": {f: {v: c.get(v, 0) for v in VERDICTS} for f, c in sorted(self.by_field.items())},
-                "errors": self.errors}
+                "missingRequired": {f: self.missing[f] for f in REQUIRED if self.missing[f]},
+                "incomplete": self.incomplete, "errors": self.errors}
+
+
+@dataclass(slots=True)
+class FieldCheck:
+    """A field's text checked: its terms (term, value it comes from, part, verdict), how many are valid (and of
+    those, not as written), and its problems — so that a record's valid terms are counted, not carried."""
+    terms: list[tuple]
+    valid: int
+    not_as_written: int
+    problems: list[tuple]
 
 
 class Validation:
@@ -132,49 +157,94 @@ class Validation:
             if unknown:
                 raise ValueError(f"not a controlled field: {', '.join(unknown)} (controlled: {', '.join(table)})")
         self.rules = {code: rule for code, rule in table.items() if wanted is None or code in wanted}
+        # Required fields are checked with every field, or with those asked for.
+        self.required = tuple(code for code in REQUIRED if wanted is None or code in wanted)
         self.summary = Summary()
-        self._fields: dict[tuple[str, str], list[tuple]] = {}
+        self._fields: dict[tuple[str, str], FieldCheck] = {}
 
-    def checked(self, code: str, rule, text: str) -> list[tuple]:
-        """(term, value it comes from, part, verdict) of a field's text; cached: exports repeat their values."""
+    def field_check(self, code: str, rule, text: str) -> FieldCheck:
+        """A field's text checked; cached: exports repeat their values."""
         key = (code, text)
         found = self._fields.get(key)
         if found is None:
             if len(self._fields) > FIELDS_CACHED:
                 self._fields.clear()
-            found = self._fields[key] = [
-                (term.text, value, term.part, self.checker.check(term.text, term.vocabularies))
-                for value in field_rules.values(rule, text)
-                for term in field_rules.terms(rule, value, self.checker.is_label)]
+            check, is_label = self.checker.check, self.checker.is_label
+            terms = [(term.text, value, term.part, check(term.text, term.vocabularies, term.heading))
+                     for value in field_rules.values(rule, text)
+                     for term in field_rules.terms(rule, value, is_label)]
+            valid = [t for t in terms if t[3]["verdict"] == "valid"]
+            found = self._fields[key] = FieldCheck(
+                terms, len(valid), sum(t[3].get("asWritten") is False for t in valid),
+                [t for t in terms if t[3]["verdict"] != "valid"])
         return found
 
-    def record_results(self, record: Record) -> list[Result]:
-        out = []
-        ref, number, line, rules = record.ref, record.number, record.line, self.rules
-        for code, text in record.fields.items():  # the record's fields (fewer than the rules)
-            rule = rules.get(code)
-            if rule is not None and text:
-                out += [Result(ref, number, line, code, term, value, part, verdict)
-                        for term, value, part, verdict in self.checked(code, rule, text)]
-        return out
+    def checked(self, code: str, rule, text: str) -> list[tuple]:
+        """(term, value it comes from, part, verdict) of a field's text."""
+        return self.field_check(code, rule, text).terms
 
-    def run(self, records: Iterator[Record]) -> Iterator[Result]:
-        """The results, record after record; the summary fills as they go. A record that cannot be read is
-        reported (`summary.errors`) and the others are still checked."""
+    def check_record(self, record: Record, every: bool = True) -> tuple[str, list[Result], dict[str, list[int]]]:
+        """A record's museum, its results — every term's, or only its problems with the count of its valid
+        terms per field ([valid, of which not as written]) — ready for `count`."""
+        ref, number, line, rules = record.ref, record.number, record.line, self.rules
+        fields = record.fields
+        museum = fields.get("MUSEO") or fields.get("LOCA") or "—"
+        out: list[Result] = []
+        valid: dict[str, list[int]] = {}
+        for code, text in fields.items():  # the record's fields (fewer than the rules)
+            rule = rules.get(code)
+            if rule is None or not text:
+                continue
+            check = self.field_check(code, rule, text)
+            if every:
+                out += [Result(ref, number, line, code, term, value, part, verdict)
+                        for term, value, part, verdict in check.terms]
+            else:
+                if check.valid:
+                    valid[code] = [check.valid, check.not_as_written]
+                out += [Result(ref, number, line, code, term, value, part, verdict)
+                        for term, value, part, verdict in check.problems]
+        carried = record.carried
+        for code in self.required:
+            if not fields.get(code) and (carried is None or code in carried):
+                out.append(Result(ref, number, line, code, "", "", "required", MISSING))
+        return museum, out, ({} if every else valid)
+
+    def count(self, museum: str, results: list[Result], valid: dict[str, list[int]]) -> None:
+        """A checked record into the summary (`valid`: the counts of the valid terms not among `results`)."""
+        summary = self.summary
+        summary.records += 1
+        tallies = summary.tallies
+        for code, (count, not_as_written) in valid.items():
+            key = (code, "valid", museum)
+            tallies[key] = tallies.get(key, 0) + count
+            summary.case_or_accents += not_as_written
+        for result in results:
+            summary.add(result, museum)
+
+    def error(self, item) -> None:
+        """A record that could not be read (a `Problem`), or the input that could not be read on (fatal)."""
+        errors = self.summary.errors
+        if isinstance(item, InputError) or getattr(item, "fatal", False):
+            errors.append({"line": item.line, "message": item.message, "fatal": True})
+        elif len(errors) < 1000:
+            errors.append({"line": item.line, "message": item.message})
+
+    def run(self, records: Iterator[Record], every: bool = True) -> Iterator[Result]:
+        """The results, record after record (`every` False: only the problems; every term is still counted);
+        the summary fills as they go. A record that cannot be read is reported (`summary.errors`) and the
+        others are still checked."""
         while True:
             try:
                 record = next(records)
             except StopIteration:
                 return
             except InputError as exc:  # the input cannot be read on: what was read is reported
-                self.summary.errors.append({"line": exc.line, "message": exc.message, "fatal": True})
+                self.error(exc)
                 return
             if isinstance(record, Problem):
-                if len(self.summary.errors) < 1000:
-                    self.summary.errors.append({"line": record.line, "message": record.message})
+                self.error(record)
                 continue
-            self.summary.records += 1
-            museum = record.fields.get("MUSEO") or record.fields.get("LOCA") or "—"
-            for result in self.record_results(record):
-                self.summary.add(result, museum)
-                yield result
+            museum, results, valid = self.check_record(record, every)
+            self.count(museum, results, valid)
+            yield from results

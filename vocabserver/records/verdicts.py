@@ -1,6 +1,7 @@
 """The verdict on one term of a record, from the label index (accent-, case- and punctuation-insensitive):
 
-    valid          a preferred label (`asWritten` false when it differs in case or accents: `preferred` says how)
+    valid          a preferred label (`asWritten` false when it differs in case or accents: `preferred` says how);
+                   also a guide term heading subjects in brackets, as REPR writes them (`heading`)
     non-preferred  an alternative label: `preferred` is the form to write
     guide-term     a heading not used for indexing: `narrower` lists terms beneath it
     deprecated     a retired concept: `preferred` is its replacement when there is one
@@ -11,6 +12,7 @@ Verdicts are cached per (vocabularies, text): a value met in 800 records is look
 
 from __future__ import annotations
 
+from vocabserver.records.exact import exact_labels
 from vocabserver.records.suggest import suggester
 
 VERDICTS = ("valid", "non-preferred", "guide-term", "deprecated", "ambiguous", "unknown")
@@ -23,6 +25,7 @@ class Checker:
         self.store = store  # for deprecated concepts' replacements (dct:isReplacedBy)
         self._cache: dict[tuple, dict] = {}
         self._replacements: dict[str, dict] | None = None  # read ahead by `offline`
+        self.exact = exact_labels(index)
 
     def offline(self) -> None:
         """Read now what verdicts need of the store (the replacements of deprecated concepts), and no longer use
@@ -39,23 +42,25 @@ class Checker:
         self._replacements, self.store = found, None
 
     def is_label(self, text: str, vocabularies: tuple[str, ...]) -> bool:
-        return bool(self.index.lookup(text, vocabularies=list(vocabularies), deprecated=True))
+        return self.exact.has(text, vocabularies)
 
-    def check(self, text: str, vocabularies: tuple[str, ...]) -> dict:
-        key = (vocabularies, text)
+    def check(self, text: str, vocabularies: tuple[str, ...], heading: bool = False) -> dict:
+        """`heading`: the term heads subjects in brackets (REPR's "figure (femme)"), where a guide term is the
+        thesaurus's own usage: valid."""
+        key = (vocabularies, text, heading)
         found = self._cache.get(key)
         if found is None:
             if len(self._cache) > CACHE_MAX:
                 self._cache.clear()
-            found = self._cache[key] = self._verdict(text, vocabularies)
+            found = self._cache[key] = self._verdict(text, vocabularies, heading)
         return found
 
     def _records(self, text: str, vocabularies: tuple[str, ...]) -> list[dict]:
         index = self.index
-        return [index.record(hit.concept, "fr", hit.label, with_path=False)
-                for hit in index.lookup(text, vocabularies=list(vocabularies), deprecated=True)]
+        return [index.record(concept, "fr", label, with_path=False)
+                for concept, label in self.exact.matches(text, vocabularies)]
 
-    def _verdict(self, text: str, vocabularies: tuple[str, ...]) -> dict:
+    def _verdict(self, text: str, vocabularies: tuple[str, ...], heading: bool = False) -> dict:
         matches = self._records(text, vocabularies)
         usable = [m for m in matches if not m["deprecated"] and not m["guideTerm"]]
         # Accents and case are ignored to find a label, not to choose: "moulé" is the technique, not "moule".
@@ -77,6 +82,12 @@ class Checker:
                 return out | {"verdict": "valid", "asWritten": best["matchedLabel"] == text}
             return out | {"verdict": "non-preferred"}
         guides = [m for m in matches if m["guideTerm"] and not m["deprecated"]]
+        if guides and heading:
+            best = guides[0]
+            out = {"uri": best["uri"], "vocab": best["vocab"], "preferred": best["prefLabel"], "heading": True}
+            if best["matchedKind"] == "prefLabel":
+                return out | {"verdict": "valid", "asWritten": best["matchedLabel"] == text}
+            return out | {"verdict": "non-preferred"}
         if guides:
             concept = self.index.concepts_of(guides[0]["uri"])
             beneath = self.index.children(concept[0])[:10] if concept else []

@@ -69,6 +69,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report": ("Rapport de validation", "Validation report"),
     "report_intro": ("{records} notices, {values} valeurs vérifiées", "{records} records, {values} values checked"),
     "bad_records": ("{n} notice(s) illisible(s)", "{n} record(s) could not be read"),
+    "missing_required": ("Champs obligatoires vides", "Required fields left empty"),
+    "records_without": ("{n} notice(s) sans {field}", "{n} record(s) without {field}"),
     "line": ("ligne", "line"),
     "by_verdict": ("Par champ et par verdict", "By field and verdict"),
     "by_museum": ("Par musée", "By museum"),
