@@ -5,7 +5,8 @@ case, lost accents, typos, non-preferred forms, unknown terms — validated by t
 memory (10,000 then 100,000 records: bounded if the peak does not grow with the input), and the quality of the
 suggestions on the injected typos (the intended concept first, or among the five).
 
-    .venv/bin/python bench/bench_validate.py [--records 100000] [--json bench/results-validate.json]
+    .venv/bin/python bench/bench_validate.py [--records 100000] [--distribution zipf|uniform] [--repeat 3]
+                                              [--json bench/results-validate.json]
 """
 
 from __future__ import annotations
@@ -136,12 +137,13 @@ def make_csv(path: Path, count: int, index, rng: random.Random, distribution: st
     return typos
 
 
-def run_cli(data_dir: Path, csv_file: Path, out: Path, output: str = "csv") -> dict:
+def run_cli(data_dir: Path, csv_file: Path, out: Path, output: str = "csv", workers: int = 1) -> dict:
     """The command line on one file: wall time, and the peak memory of the process and its workers (PSS, polled:
     the label index the forked workers share is counted once)."""
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "vocabserver", "--data-dir", str(data_dir), "--base-uri", BASE,
-                                "validate", str(csv_file), "--format", output, "-o", str(out)],
+                                "validate", str(csv_file), "--format", output, "-o", str(out),
+                                "--workers", str(workers)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     peak = 0.0
     while process.poll() is None:
@@ -157,6 +159,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--distribution", choices=("zipf", "uniform"), default="zipf",
                         help="How labels are drawn: as terms recur in catalogues (zipf), or all alike (uniform).")
+    parser.add_argument("--repeat", type=int, default=3, help="Runs of the large file, each way.")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     rng = random.Random(12)
@@ -176,7 +179,13 @@ def main() -> None:
         empty.write_text(";".join(COLUMNS) + "\n", encoding="utf-8")
         start = run_cli(work / "store", empty, work / "out-empty.csv")
         first = run_cli(work / "store", small, work / "out-small.csv")
-        second = run_cli(work / "store", large, work / "out-large.csv")
+        # One process (the issue's target), then two worker processes, alternately: the machine's speed drifts
+        # by a fifth within minutes, so each pair is compared within itself, and the best and worst are kept.
+        one, two = [], []
+        for _ in range(args.repeat):
+            one.append(run_cli(work / "store", large, work / "out-large.csv", workers=1))
+            two.append(run_cli(work / "store", large, work / "out-large-2.csv", workers=2))
+        assert (work / "out-large.csv").read_bytes() == (work / "out-large-2.csv").read_bytes()
         # The suggestions' quality, from the JSON report of the smaller file (every term with its suggestions).
         as_json = run_cli(work / "store", small, work / "out-small.json", "json")
         with open(work / "out-small.json", encoding="utf-8") as handle:
@@ -191,11 +200,18 @@ def main() -> None:
             uris = [s["uri"] for s in result["suggestions"]]
             first_hits += bool(uris) and uris[0] == typo["uri"]
             five_hits += typo["uri"] in uris
-        results = {"records": args.records, "distribution": args.distribution, "values_of_10pct": document["values"], "counts_of_10pct": document["counts"],
-                   "startup": start, "records_10pct_csv": first, "records_all_csv": second,
-                   "records_10pct_json": as_json,
-                   "records_per_second": round(args.records / (second["seconds"] - start["seconds"])),
-                   "records_per_second_with_startup": round(args.records / second["seconds"]),
+
+        def rate(run: dict) -> int:
+            return round(args.records / (run["seconds"] - start["seconds"]))
+
+        results = {"records": args.records, "distribution": args.distribution,
+                   "values_of_10pct": document["values"], "counts_of_10pct": document["counts"],
+                   "startup": start, "records_10pct_csv": first, "records_10pct_json": as_json,
+                   "one_process": one, "two_workers": two,
+                   "records_per_second_one_process": [rate(r) for r in one],
+                   "records_per_second_two_workers": [rate(r) for r in two],
+                   "peak_pss_mb_one_process": max(r["peak_pss_mb"] for r in one),
+                   "peak_pss_mb_two_workers": max(r["peak_pss_mb"] for r in two),
                    "typos_injected_10pct": len(typos), "typos_unknown": found,
                    "typo_first_suggestion": round(first_hits / max(found, 1), 3),
                    "typo_in_five": round(five_hits / max(found, 1), 3)}

@@ -221,20 +221,23 @@ def _csv(path: Path, source: Source) -> Iterator[Record]:
             raise InputError(source.name, 1, "no column is a Joconde field: name them by field code (REF, DENO…) or "
                              "as the POP open-data extract does (Dénomination, Matériaux-techniques…)")
         reader = csv.reader(handle, delimiter=source.delimiter)
+        mapped = [(position, code) for position, code in enumerate(columns) if code]  # the cells read
+        width = len(header)
         number = 0
-        line_number = 1
         for row in reader:
-            line_number = reader.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue
-            number += 1
-            if len(row) > len(header):
-                source.notes.append(f"line {line_number}: {len(row)} cells for {len(header)} columns (the extra are "
-                                    "ignored)") if len(source.notes) < 50 else None
             fields = {}
-            for code, cell in zip(columns, row):
-                if code and cell.strip():
-                    fields[code] = cell.strip() if code not in fields else fields[code] + " ; " + cell.strip()
+            for position, code in mapped:
+                if position < len(row):
+                    cell = row[position].strip()
+                    if cell:
+                        fields[code] = cell if code not in fields else fields[code] + " ; " + cell
+            if not fields and not "".join(row).strip():
+                continue  # a blank line
+            number += 1
+            line_number = reader.line_num + 1  # the header was read before the reader
+            if len(row) > width and len(source.notes) < 50:
+                source.notes.append(f"line {line_number}: {len(row)} cells for {width} columns (the extra are "
+                                    "ignored)")
             yield Record(number, line_number, fields, carried)
 
 

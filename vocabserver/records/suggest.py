@@ -23,6 +23,7 @@ from vocabserver.records.per_index import of_index
 SCORE_MIN = 70  # below this, a "suggestion" is noise (measured on injected typos: bench/bench_validate.py)
 LIMIT = 5
 CLASSES = 29  # a–z, digits, space, anything else
+_ADD = np.add.reduce  # without `ndarray.sum`'s wrapper: called for every value scored
 
 
 def _key(folded: str) -> str:
@@ -84,11 +85,15 @@ class Suggester:
         self._choices: dict[str, _Choices] = {}
         self._lock = threading.Lock()
 
-    def _vocabulary(self, vocab_id: str) -> _Choices:
+    def prepare(self) -> None:
+        """The tables, built now (else when the first suggestion is asked for)."""
         if not self._choices:
             with self._lock:
                 if not self._choices:
                     self._choices = self._build()
+
+    def _vocabulary(self, vocab_id: str) -> _Choices:
+        self.prepare()
         return self._choices.get(vocab_id, _EMPTY)
 
     def _build(self) -> dict[str, _Choices]:
@@ -135,8 +140,8 @@ class Suggester:
         # ratio = 100·(1 − d / (len₁ + len₂)) with d the insertions and deletions, and d ≥ the difference of the
         # character counts = len₁ + len₂ − 2·common: SCORE_MIN is out of reach unless
         # (100 − SCORE_MIN)·(len₁ + len₂) ≥ 100·(len₁ + len₂ − 2·common).
-        common = np.minimum(bucket.counts, query_counts).sum(axis=0, dtype=np.int32)
-        kept = np.flatnonzero(bucket.reach + SCORE_MIN * len(query) <= 200 * common).tolist()
+        common = _ADD(np.minimum(bucket.counts, query_counts), axis=0, dtype=np.int32)
+        kept = (bucket.reach + SCORE_MIN * len(query) <= 200 * common).nonzero()[0].tolist()
         positions, keys, concepts = bucket.positions, choices.keys, choices.concepts
         ratio = fuzz.ratio
         found = []

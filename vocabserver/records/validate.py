@@ -183,39 +183,40 @@ class Validation:
         """(term, value it comes from, part, verdict) of a field's text."""
         return self.field_check(code, rule, text).terms
 
-    def check_record(self, record: Record, every: bool = True) -> tuple[str, list[Result], dict[str, list[int]]]:
+    def check_record(self, record: Record, every: bool = True) -> tuple[str, list[Result], list[tuple]]:
         """A record's museum, its results — every term's, or only its problems with the count of its valid
-        terms per field ([valid, of which not as written]) — ready for `count`."""
-        ref, number, line, rules = record.ref, record.number, record.line, self.rules
+        terms per field ((field, valid, of which not as written)) — ready for `count`."""
+        ref, number, line, rules, cache = record.ref, record.number, record.line, self.rules, self._fields
         fields = record.fields
         museum = fields.get("MUSEO") or fields.get("LOCA") or "—"
         out: list[Result] = []
-        valid: dict[str, list[int]] = {}
+        valid: list[tuple] = []
         for code, text in fields.items():  # the record's fields (fewer than the rules)
             rule = rules.get(code)
             if rule is None or not text:
                 continue
-            check = self.field_check(code, rule, text)
+            check = cache.get((code, text)) or self.field_check(code, rule, text)  # most are met before
             if every:
                 out += [Result(ref, number, line, code, term, value, part, verdict)
                         for term, value, part, verdict in check.terms]
-            else:
-                if check.valid:
-                    valid[code] = [check.valid, check.not_as_written]
+                continue
+            if check.valid:
+                valid.append((code, check.valid, check.not_as_written))
+            if check.problems:
                 out += [Result(ref, number, line, code, term, value, part, verdict)
                         for term, value, part, verdict in check.problems]
         carried = record.carried
         for code in self.required:
             if not fields.get(code) and (carried is None or code in carried):
                 out.append(Result(ref, number, line, code, "", "", "required", MISSING))
-        return museum, out, ({} if every else valid)
+        return museum, out, valid
 
-    def count(self, museum: str, results: list[Result], valid: dict[str, list[int]]) -> None:
+    def count(self, museum: str, results: list[Result], valid: list[tuple]) -> None:
         """A checked record into the summary (`valid`: the counts of the valid terms not among `results`)."""
         summary = self.summary
         summary.records += 1
         tallies = summary.tallies
-        for code, (count, not_as_written) in valid.items():
+        for code, count, not_as_written in valid:
             key = (code, "valid", museum)
             tallies[key] = tallies.get(key, 0) + count
             summary.case_or_accents += not_as_written

@@ -29,7 +29,7 @@ class Checker:
 
     def offline(self) -> None:
         """Read now what verdicts need of the store (the replacements of deprecated concepts), and no longer use
-        it: worker processes forked after this never touch the store."""
+        it: worker processes forked after this never touch the store; the suggestions' tables are built now."""
         from vocabserver.reading.concepts import replacements
 
         found: dict[str, dict] = {}
@@ -40,6 +40,7 @@ class Checker:
                 if replaced:
                     found[uri] = replaced[0]
         self._replacements, self.store = found, None
+        suggester(self.index).prepare()  # built once, before the fork: the workers share its arrays
 
     def is_label(self, text: str, vocabularies: tuple[str, ...]) -> bool:
         return self.exact.has(text, vocabularies)
