@@ -41,3 +41,8 @@ def test_drop_a_file_read_the_report_download_the_csv(server, page, tmp_path):
     # The notices lack fields POP requires: a row each, and the report says so.
     assert ("A0002", "INV", "missing") in {(r[0], r[1], r[4]) for r in rows[1:]}
     expect(report).to_contain_text("Champs obligatoires vides")
+    # The corrected copy: "claire" becomes the preferred "clair", everything else as sent.
+    expect(page.locator("#download-corrected")).to_contain_text("1 valeur(s) remplacée(s)")
+    with page.expect_download() as waiting:
+        page.locator("#download-corrected").click()
+    assert open(waiting.value.path(), encoding="utf-8").read() == NOTICES.replace("TECH\nclaire", "TECH\nclair")

@@ -280,6 +280,8 @@ def test_a_file_as_the_body_and_a_job_for_a_large_one(server):
     problems = requests.get(server.url + job["problems"], timeout=30)
     assert problems.status_code == 200 and problems.text.count("claire") == 1500
     assert "R1" in requests.get(server.url + job["report"], timeout=30).text
+    corrected = requests.get(server.url + job["corrected"], timeout=30)
+    assert job["correctedValues"] == 1500 and corrected.text == rows.replace(";claire\n", ";clair\n")
     assert requests.get(server.url + "/api/v1/validate/jobs/" + "x" * 32, timeout=30).status_code == 404
 
 

@@ -59,10 +59,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "validate": ("Valider des notices", "Validate records"),
     "validate_help": ("Déposez un fichier de notices (format Joconde à codes de champs, CSV de l'export open data "
                       "ou à codes de champs, JSON) : chaque valeur des champs contrôlés est comparée aux vocabulaires. "
-                      "Le fichier n'est pas conservé ; le rapport reste téléchargeable une heure.",
+                      "Le fichier déposé n'est pas conservé ; le rapport et la copie corrigée restent téléchargeables "
+                      "une heure.",
                       "Drop a file of records (Joconde field-code text, CSV of the open-data extract or with field "
                       "codes, JSON): every value of the controlled fields is checked against the vocabularies. The "
-                      "file is not kept; the report can be downloaded for an hour."),
+                      "file dropped is not kept; the report and the corrected copy can be downloaded for an hour."),
     "file": ("Fichier", "File"),
     "fields_only": ("Seulement ces champs (facultatif, ex. DENO,TECH)", "Only these fields (optional, e.g. DENO,TECH)"),
     "check": ("Vérifier", "Check"),
@@ -86,6 +87,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verdict_ambiguous": ("ambigu", "ambiguous"), "verdict_unknown": ("inconnu", "unknown"),
     "download_csv": ("Problèmes (CSV, pour un tableur)", "Problems (CSV, for a spreadsheet)"),
     "download_json": ("Toutes les valeurs (JSON)", "Every value (JSON)"),
+    "download_corrected": ("Copie corrigée ({n} valeur(s) remplacée(s) par la forme préférée)",
+                           "Corrected copy ({n} value(s) replaced by the preferred form)"),
     "upload_too_large": ("Fichier trop volumineux : {max} Mo au plus.", "File too large: {max} MB at most."),
     "yes": ("oui", "yes"), "no": ("non", "no"),
     "history": ("Historique", "History"),

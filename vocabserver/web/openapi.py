@@ -158,7 +158,8 @@ def _validation_paths() -> dict:
             "summary": "A validation job", "tags": ["records"],
             "parameters": [_param("job", "The job's id.", where="path", example="x" * 32)],
             "description": "Its status (queued, running, done, failed), records and values so far; once done, its "
-                           "counts and the links to results.json, problems.csv and report.html (kept an hour).",
+                           "counts and the links to results.json, problems.csv, report.html and the corrected copy "
+                           "of the file (`corrected`, with `correctedValues` replaced; kept an hour).",
             "responses": {"200": {"description": "The job.", "content": {"application/json": {"schema": {
                 "type": "object", "properties": {"id": _STRING, "status": _STRING, "records": {"type": "integer"}}}}}},
                 "404": _error_response("No such job (kept an hour).")}}},

@@ -84,7 +84,18 @@ def _validate_file() -> Response:
 UPLOAD_MAX = 50 * 1024 * 1024  # a museum's export of a few tens of thousands of records
 KEPT_SECONDS = 3600  # the reports of an upload, then deleted (the upload itself is deleted at once)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-DOWNLOADS = {"problems.csv": "text/csv", "results.json": "application/json", "report.html": "text/html"}
+DOWNLOADS = {"problems.csv": "text/csv", "results.json": "application/json", "report.html": "text/html",
+             "corrected.txt": "text/plain", "corrected.csv": "text/csv", "corrected.json": "application/json"}
+CORRECTED = {"notices": "corrected.txt", "csv": "corrected.csv", "json": "corrected.json"}
+
+
+def write_corrected(received: Path, source, validation: Validation, folder: Path) -> dict:
+    """The corrected copy of an upload beside its reports (kept as long as they are): its name and how many
+    field values changed."""
+    from vocabserver.records.fixes import write_fixed
+
+    name = CORRECTED[source.format]
+    return {"name": name, "changed": write_fixed(received, source, validation, folder / name)}
 
 
 def _reports() -> Path:
@@ -129,15 +140,16 @@ def upload_page():
         with open(folder / "problems.csv", "w", encoding="utf-8", newline="") as problems, \
                 open(folder / "results.json", "w", encoding="utf-8") as results:
             write_json(results, validation, tee_csv(validation.run(records), problems), source)
+        corrected = write_corrected(received, source, validation, folder)
     except (ValueError, InputError, LookupError) as exc:
         shutil.rmtree(folder, ignore_errors=True)
         return _page(400, message=str(exc), fields=fields)
     finally:
-        received.unlink(missing_ok=True)  # the records themselves are not kept
+        received.unlink(missing_ok=True)  # the records as sent are not kept
     report = html_context(validation, source)
     from vocabserver.web.pages import page_path
 
-    return _page(r=report, token=token, fields=fields, link=page_path)
+    return _page(r=report, token=token, fields=fields, link=page_path, corrected=corrected)
 
 
 @blueprint.get("/validate/<token>/<name>")

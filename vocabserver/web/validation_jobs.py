@@ -26,7 +26,7 @@ from vocabserver.records.html import write_html
 from vocabserver.records.reports import tee_csv, write_json
 from vocabserver.records.validate import Validation
 from vocabserver.web.answers import json_answer
-from vocabserver.web.validation import _TOKEN, UPLOAD_MAX, _reports, new_validation
+from vocabserver.web.validation import _TOKEN, UPLOAD_MAX, _reports, new_validation, write_corrected
 
 blueprint = Blueprint("validation_jobs", __name__)
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation")
@@ -48,7 +48,8 @@ def _run(job: dict, folder: Path, received: Path, name: str, validation: Validat
                 open(folder / "results.json", "w", encoding="utf-8") as results:
             write_json(results, validation, tee_csv(validation.run(_counting(records, job)), problems), source)
         write_html(folder / "report.html", validation, source)
-        job.update(status="done", summary=validation.summary.as_dict(), source=source.as_dict())
+        corrected = write_corrected(received, source, validation, folder)
+        job.update(status="done", summary=validation.summary.as_dict(), source=source.as_dict(), corrected=corrected)
     except (InputError, ValueError, LookupError, OSError) as exc:
         job.update(status="failed", error=str(exc))
     finally:
@@ -96,7 +97,9 @@ def _view(job: dict) -> dict:
     if job["status"] == "done":
         out |= {"summary": job["summary"], "source": job["source"],
                 "results": f"/validate/{job['id']}/results.json", "problems": f"/validate/{job['id']}/problems.csv",
-                "report": f"/validate/{job['id']}/report.html"}
+                "report": f"/validate/{job['id']}/report.html",
+                "corrected": f"/validate/{job['id']}/{job['corrected']['name']}",
+                "correctedValues": job["corrected"]["changed"]}
     if job["status"] == "failed":
         out["error"] = job["error"]
     return out
