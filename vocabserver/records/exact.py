@@ -31,6 +31,9 @@ class ExactLabels:
         found = self.table.get(fold(text))
         if not found:
             return []
+        if len(found) == 1:  # most texts: one label
+            entry = found[0]
+            return [(entry[3], entry[2])] if entry[4] in vocabularies else []
         best: dict[int, tuple] = {}
         for label_text, kind, label, concept, vocab in found:
             if vocab not in vocabularies:

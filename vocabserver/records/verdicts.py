@@ -63,10 +63,14 @@ class Checker:
 
     def _verdict(self, text: str, vocabularies: tuple[str, ...], heading: bool = False) -> dict:
         matches = self._records(text, vocabularies)
-        usable = [m for m in matches if not m["deprecated"] and not m["guideTerm"]]
-        # Accents and case are ignored to find a label, not to choose: "moulé" is the technique, not "moule".
-        exact = [m for m in usable if m["matchedLabel"].casefold() == text.casefold()]
-        usable = exact or usable
+        if len(matches) == 1 and not matches[0]["deprecated"] and not matches[0]["guideTerm"]:
+            usable = matches  # most terms: one usable concept (what follows would choose it)
+        else:
+            usable = [m for m in matches if not m["deprecated"] and not m["guideTerm"]]
+        if len(usable) > 1:
+            # Accents and case are ignored to find a label, not to choose: "moulé" is the technique, not "moule".
+            exact = [m for m in usable if m["matchedLabel"].casefold() == text.casefold()]
+            usable = exact or usable
         concepts = list(dict.fromkeys(m["uri"] for m in usable))
         if len(concepts) > 1:
             preferred_hits = [m for m in usable if m["matchedKind"] == "prefLabel"]
