@@ -95,10 +95,14 @@ def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | N
     def all_results():
         from vocabserver.records import parallel
 
+        errors = validation.summary.errors
         for source, records in zip(sources, streams):
+            before = len(errors)
             records = _progress(records, source.name) if show else records
             yield from (parallel.run(validation, records, workers, every=output == "json") if workers > 1
                         else validation.run(records, every=output == "json"))
+            for error in errors[before:]:  # which input: several may be checked together
+                error["file"] = source.name
 
     out = open(output_file, "w", encoding="utf-8", newline="") if output_file else sys.stdout
     try:
@@ -122,8 +126,8 @@ def validate(ctx: Context, files: tuple[Path, ...], output: str, fields: str | N
         write_html(report, validation, _combined(sources))
     summary = validation.summary
     for error in summary.errors[:20]:
-        click.echo(f"{'error' if error.get('fatal') else 'bad record'}: line {error['line']}: {error['message']}",
-                   err=True)
+        click.echo(f"{'error' if error.get('fatal') else 'bad record'}: line {error['line']} of {error['file']}: "
+                   f"{error['message']}", err=True)
     if any(e.get("fatal") for e in summary.errors):
         sys.exit(EXIT_INPUT)
     if summary.values - summary.verdicts.get("valid", 0) or summary.missing:

@@ -43,9 +43,6 @@ class ExactLabels:
                 best[concept] = (rank, label)
         return [(concept, label) for concept, (_rank, label) in sorted(best.items(), key=lambda item: item[1][0])]
 
-    def has(self, text: str, vocabularies: tuple[str, ...]) -> bool:
-        return any(entry[4] in vocabularies for entry in self.table.get(fold(text), ()))
-
 
 def exact_labels(index) -> ExactLabels:
     return of_index(index, ExactLabels)

@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from vocabserver.records.formats import Source, _CODE, _column_table, _fold
+from vocabserver.records.formats import Source, _CODE
 
 
 def replacement(verdict: dict) -> str | None:
@@ -77,15 +77,14 @@ def _notices(path: Path, source: Source, validation, out_path: Path) -> int:
 
 
 def _csv(path: Path, source: Source, validation, out_path: Path) -> int:
-    table, changed = _column_table(), 0
+    changed = 0
     with open(path, encoding=source.encoding, newline="") as handle, \
             open(out_path, "w", encoding=source.encoding, newline="") as out:
         reader = csv.reader(handle, delimiter=source.delimiter)
         writer = csv.writer(out, delimiter=source.delimiter, lineterminator="\r\n" if "CRLF" in " ".join(source.notes) else "\n")
         header = next(reader, [])
         writer.writerow(header)
-        codes = [table.get(_fold(column.lstrip("\ufeff"))) or (column.strip().upper() if column.strip().upper()
-                                                                in validation.rules else None) for column in header]
+        codes = [source.columns.get(column.lstrip("\ufeff")) for column in header]  # as the reader mapped them
         for row in reader:
             new = [fixed_text(validation, code, cell.strip()) if code and cell.strip() else cell
                    for code, cell in zip(codes, row)] + row[len(codes):]

@@ -2,7 +2,8 @@
 
     POST /api/v1/validate   a JSON list of records (objects keyed by field code; `?fields=DENO,TECH` to
                             check only some) -> the JSON document `vocabserver validate --format json` prints
-    GET/POST /validate      the upload page: a file checked, its report shown, CSV and JSON to download
+    GET/POST /validate      the upload page: a file checked, its report shown, CSV, JSON and the corrected
+                            copy to download
 
 Synchronous, for the records a cataloguing tool sends while a record is typed or imported (the request body
 is bounded by the server's request limit)."""

@@ -5,7 +5,7 @@ the client polls its progress, then its reports are downloaded.
         -> 202, Location: /api/v1/validate/jobs/{id}
     GET  /api/v1/validate/jobs/{id}                  status (running, done, failed), records and values so far,
                                                      counts, and the links to results.json, problems.csv,
-                                                     report.html once done
+                                                     report.html and the corrected copy once done
 
 A job's files live an hour in the same temporary folder as the upload page's reports; the input is deleted as
 soon as it is read. Jobs run one at a time (a validation uses a core); others wait their turn."""
@@ -26,7 +26,8 @@ from vocabserver.records.html import write_html
 from vocabserver.records.reports import tee_csv, write_json
 from vocabserver.records.validate import Validation
 from vocabserver.web.answers import json_answer
-from vocabserver.web.validation import _TOKEN, UPLOAD_MAX, _reports, new_validation, write_corrected
+from vocabserver.web.validation import (_TOKEN, KEPT_SECONDS, UPLOAD_MAX, _reports, new_validation,
+                                         write_corrected)
 
 blueprint = Blueprint("validation_jobs", __name__)
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation")
@@ -80,7 +81,7 @@ def start():
         raise BadRequest("send the file of records as the request's body")
     job = {"id": token, "status": "queued", "records": 0, "values": 0, "created": time.time()}
     with _lock:
-        for key in [k for k, j in _jobs.items() if time.time() - j["created"] > 3600]:
+        for key in [k for k, j in _jobs.items() if time.time() - j["created"] > KEPT_SECONDS]:
             del _jobs[key]
         _jobs[token] = job
     name = request.args.get("name") or "upload"
