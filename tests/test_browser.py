@@ -5,6 +5,8 @@ Screenshots are written to tests/artifacts/ (the README shows copies of some).
 
 from __future__ import annotations
 
+import re
+
 import shutil
 from pathlib import Path
 
@@ -99,9 +101,11 @@ def test_keyboard_autocomplete_shows_the_used_for_form(server, page):
     box.press_sequentially("toile d'ara", delay=30)
     # The answers of the shorter prefixes show first: wait for the last one (a loaded machine answers later).
     expect(page.get_by_role("option").first).to_contain_text("toile d'araignée")  # the "employé pour" form
+    page.wait_for_load_state("networkidle")  # no answer still on its way to redraw the list under the keys
     page.keyboard.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", re.compile(r"."))
     active = box.get_attribute("aria-activedescendant")
-    assert active and page.locator(f"#{active}").get_attribute("aria-selected") == "true"
+    expect(page.locator(f"#{active}")).to_have_attribute("aria-selected", "true")
     page.keyboard.press("Enter")
     page.wait_for_url("**/tech/**")
     assert page.get_by_role("heading", level=1).inner_text() == "fil d'araignée"
