@@ -260,7 +260,7 @@ def test_the_index_follows_new_moved_and_removed_concepts(engine, client, admin)
 def test_history_is_rdf_in_the_store_and_queryable(engine, client, admin):
     _post(client, admin, added=[nt("vase", "altLabel", '"urne"@fr')])
     query = ("PREFIX cs: <http://purl.org/vocab/changeset/schema#> SELECT ?o WHERE { GRAPH ?g { "
-             "?c a cs:ChangeSet ; cs:addition ?a . ?a <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> ?o } }")
+             f"?c a cs:ChangeSet ; <{engine.store.base_uri}ns#addedTriple> ?t . BIND(OBJECT(?t) AS ?o) }} }}")
     rows = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"})
     assert rows.status_code == 200
     assert [b["o"]["value"] for b in rows.get_json()["results"]["bindings"]] == ["urne"]

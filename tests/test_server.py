@@ -100,16 +100,19 @@ def test_several_gunicorn_workers_share_a_read_only_store(tmp_path):
         process.wait(timeout=20)
 
 
-def test_sparql_snapshots_are_removed_when_the_server_stops(tmp_path):
-    import tempfile
-    from pathlib import Path
-
+def test_sparql_checkpoints_are_removed_when_the_server_stops(tmp_path):
+    """The workers read checkpoints beside the store (hard links); the folder goes when the server stops, and
+    the folder of a server killed without clean-up goes when the next one starts."""
     from .conftest import Server
 
     assert cli("load", "--bundled", "gene", data_dir=tmp_path / "store", base_uri="").returncode == 0
+    root = tmp_path / "store" / ".sparql-snapshots"
+    orphan = root / "vocabserver-sparql-999999999-x"
+    orphan.mkdir(parents=True)
     server = Server(tmp_path / "store")
     pattern = f"vocabserver-sparql-{server.process.pid}-*"
-    folders = list(Path(tempfile.gettempdir()).glob(pattern))
-    assert len(folders) == 1 and list(folders[0].glob("*.nq"))
+    folders = list(root.glob(pattern))
+    assert len(folders) == 1 and list(folders[0].glob("checkpoint-*/CURRENT"))
+    assert not orphan.exists()
     server.stop()  # SIGTERM
-    assert not list(Path(tempfile.gettempdir()).glob(pattern))
+    assert not list(root.glob(pattern))

@@ -20,7 +20,7 @@ from vocabserver.config import Settings
 from vocabserver.index.holder import LabelIndexHolder, index_path
 from vocabserver.sparql.pool import EvaluatorPool
 from vocabserver.sparql.threads import ThreadEvaluator
-from vocabserver.store.sources import snapshot_factory, store_factory
+from vocabserver.store.sources import Checkpoints, source_factory
 from vocabserver.sparql.service import Limits, SparqlService
 from vocabserver.store.embedded import VocabStore
 from vocabserver.store.events import Events
@@ -45,10 +45,9 @@ class Core:
         if settings.sparql_isolation == "thread":
             evaluator = ThreadEvaluator(limits.workers, self.store)
         else:
-            source = store_factory(self.store) if self.store.read_only else snapshot_factory(self.store)
-            evaluator = EvaluatorPool(limits.workers, source, memory_mb=limits.memory_mb)
+            evaluator = EvaluatorPool(limits.workers, source_factory(self.store), memory_mb=limits.memory_mb,
+                                      remove=Checkpoints.remove)
         self.sparql = SparqlService(self.store, evaluator, limits)
-        # Announced commits (edits, updates, reverts, loads): the SPARQL workers' source follows at once.
         self.events.subscribe(self.sparql.on_change)
 
     def start(self) -> "Core":

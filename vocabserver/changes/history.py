@@ -5,12 +5,14 @@ transaction as the change it records.
     <base>changes/12> a cs:ChangeSet ; vs:number 12 ; cs:createdDate "…"^^xsd:dateTime ;
         cs:creatorName "marie" ; cs:changeReason "typo" ; vs:kind "edit" ; vs:vocabulary "deno" ;
         vs:graph <base>graph/deno> ; vs:added 1 ; vs:removed 1 ; cs:subjectOfChange <concept> ;
-        cs:removal <…/12#r1> ; cs:addition <…/12#a1> .
-    <…/12#a1> a rdf:Statement ; rdf:subject <concept> ; rdf:predicate skos:altLabel ; rdf:object "…"@fr .
+        vs:removedTriple <<( <concept> skos:altLabel "…"@fr )>> ;
+        vs:addedTriple <<( <concept> skos:altLabel "……"@fr )>> .
 
-A change of more than `REIFY_LIMIT` triples (a bulk load, DROP of a graph) keeps its triples as one
-N-Triples literal (vs:removedData, vs:addedData) instead of reified statements: still exact, still
-revertible, without quadrupling a 160,000-triple load.
+Each triple a change removed or added is one quad whose object is an RDF 1.2 triple term: one quad per
+triple whatever the size of the change (dropping AUTR: 167,000 quads), read back with one pattern, queryable
+(`SUBJECT(?t)`…), and never a line longer than a triple. Stores written by earlier versions (reified
+`cs:removal`/`cs:addition` statements, or one N-Triples literal `vs:removedData`/`vs:addedData` for large
+changes) are migrated when the store is opened for writing (`migrate`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from vocabserver.store.queries import render
 CS = "http://purl.org/vocab/changeset/schema#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-REIFY_LIMIT = 5_000
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -117,19 +118,43 @@ class History:
         if changeset.kind != "load":  # a load's subjects are a whole vocabulary: its revert checks loads.rq
             for subject in changeset.subjects():
                 out.append(ox.Triple(change, _n(CS + "subjectOfChange"), _n(subject)))
-        if len(changeset.removed) + len(changeset.added) > REIFY_LIMIT:
-            out.append(ox.Triple(change, _n(vs + "removedData"), ox.Literal(ntriples(changeset.removed))))
-            out.append(ox.Triple(change, _n(vs + "addedData"), ox.Literal(ntriples(changeset.added))))
-            return out
-        for kind, mark, triples in (("removal", "r", changeset.removed), ("addition", "a", changeset.added)):
-            for i, triple in enumerate(triples, start=1):
-                statement = _n(f"{change.value}#{mark}{i}")
-                out += [ox.Triple(change, _n(CS + kind), statement),
-                        ox.Triple(statement, _n(RDF + "type"), _n(RDF + "Statement")),
-                        ox.Triple(statement, _n(RDF + "subject"), triple.subject),
-                        ox.Triple(statement, _n(RDF + "predicate"), triple.predicate),
-                        ox.Triple(statement, _n(RDF + "object"), triple.object)]
+        removed, added = _n(vs + "removedTriple"), _n(vs + "addedTriple")
+        out += [ox.Triple(change, removed, triple) for triple in changeset.removed]
+        out += [ox.Triple(change, added, triple) for triple in changeset.added]
         return out
+
+    def migrate(self) -> int:
+        """Rewrite the triples of changes recorded by earlier versions as triple terms (reified statements and
+        N-Triples literals, see the module's docstring), one transaction per change; the number migrated.
+        Runs where the store is writable, before anything reads the log."""
+        if not self.store.has_graph(self.graph):
+            return 0
+        old = [_n(self.ns + "removedData"), _n(self.ns + "addedData"), _n(CS + "removal"), _n(CS + "addition")]
+        changes = sorted({q.subject for p in old for q in self.store.quads(None, p, None, self.graph)},
+                         key=lambda c: c.value)
+        for change in changes:
+            removed, added = self._legacy_triples(change)
+            statements = [q.object for p in old[2:] for q in self.store.quads(change, p, None, self.graph)]
+            gone = [q.triple for p in old for q in self.store.quads(change, p, None, self.graph)]
+            gone += [q.triple for statement in statements for q in self.store.quads(statement, None, None, self.graph)]
+            new = [ox.Triple(change, _n(self.ns + "removedTriple"), t) for t in removed] + \
+                  [ox.Triple(change, _n(self.ns + "addedTriple"), t) for t in added]
+            self.store.apply_update(render("store/migrate-change", history=self.graph, old=ntriples(gone),
+                                           new=ntriples(new)))
+        return len(changes)
+
+    def _legacy_triples(self, change: ox.NamedNode) -> tuple[list[ox.Triple], list[ox.Triple]]:
+        removed: list[ox.Triple] = []
+        added: list[ox.Triple] = []
+        for name, target in (("removedData", removed), ("addedData", added)):
+            for quad in self.store.quads(change, _n(self.ns + name), None, self.graph):
+                target.extend(parse_triples(quad.object.value))
+        for kind, target in (("removal", removed), ("addition", added)):
+            for quad in self.store.quads(change, _n(CS + kind), None, self.graph):
+                parts = {q.predicate.value: q.object for q in self.store.quads(quad.object, None, None, self.graph)}
+                if all(RDF + k in parts for k in ("subject", "predicate", "object")):
+                    target.append(ox.Triple(parts[RDF + "subject"], parts[RDF + "predicate"], parts[RDF + "object"]))
+        return removed, added
 
     # -- reading ---------------------------------------------------------------------------------
     def _select(self, name: str, **bindings):
@@ -170,15 +195,8 @@ class History:
     def triples(self, number: int) -> tuple[list[ox.Triple], list[ox.Triple]]:
         """(removed, added) of a change, exactly as they were written."""
         change = _n(self.uri(number))
-        removed: list[ox.Triple] = []
-        added: list[ox.Triple] = []
-        for name, target in (("removedData", removed), ("addedData", added)):
-            for quad in self.store.quads(change, _n(self.ns + name), None, self.graph):
-                target.extend(parse_triples(quad.object.value))
-        for row in self._select("statements", change=change):
-            triple = ox.Triple(row["s"], row["p"], row["o"])
-            (removed if row["kind"].value == CS + "removal" else added).append(triple)
-        return removed, added
+        return tuple([q.object for q in self.store.quads(change, _n(self.ns + name), None, self.graph)]
+                     for name in ("removedTriple", "addedTriple"))
 
     def later_touching(self, number: int, graph: str, triples: set[ox.Triple], subjects: list[str]) -> list[int]:
         """Changes after `number`, in the same graph, that removed or added one of `triples`."""

@@ -33,9 +33,6 @@ _CLASS_COUNTS = {v: k for k, v in CLASS_PARTITIONS.items()} | {
     "http://www.w3.org/2004/02/skos/core#OrderedCollection": "collections"}
 
 
-# A reload moving more triples than this records its counts only (AUTR's 167,000 would double the log).
-LOAD_KEPT = 50_000
-
 
 class BadChange(WriteError):
     status = 400
@@ -51,6 +48,10 @@ class Writer:
         self.followers: list = []
         self._lock = threading.RLock()
         self._entries: dict[str, tuple[str, set]] = {}  # vocabulary -> (commit stamp, its catalogue entry)
+        if not store.read_only:
+            migrated = self.history.migrate()
+            if migrated:
+                log.info("change log: %d changes migrated to triple terms", migrated)
 
     def exclusive(self):
         """Hold the write lock across a read-then-write (a SPARQL update computing its changesets)."""
@@ -163,9 +164,9 @@ class Writer:
 
     def commit_loads(self, items: list, actor: str, comment: str = "") -> list[Change]:
         """Make staged and checked vocabularies live (store.commit_many: all or none) with one change of kind
-        "load" each in the same transaction. The triples a replacement moved are kept when they are few enough
-        to revert it (LOAD_KEPT); a first load, or a larger one, records its counts and why its triples were
-        not kept (undo it by loading the previous file again, or `vocabserver remove`)."""
+        "load" each in the same transaction. The triples a replacement moved are kept, whatever their number
+        (one quad each: changes/history.py), so it can be reverted; a first load records its counts and why its
+        triples were not kept (undo it with `vocabserver remove`)."""
         if not items:
             return []
         with self._lock:
@@ -196,9 +197,6 @@ class Writer:
         after = set(self.store.dump_graph(item.graph).splitlines())
         gone, new = before - after, after - before
         counts = (len(new), len(gone))
-        if len(gone) + len(new) > LOAD_KEPT:
-            return [], [], (f"{len(gone) + len(new)} triples moved, more than the {LOAD_KEPT} kept "
-                            "(undo: load the previous file again)"), counts
         if any(b"_:" in line for line in (*gone, *new)):
             return [], [], "blank nodes moved: they have no name to restore them by (undo: load the previous file)", \
                 counts

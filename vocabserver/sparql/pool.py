@@ -5,9 +5,14 @@ COUNT over a huge join computes long before its first row). Each query
 therefore runs in one of a few worker processes; at the deadline the worker
 is killed and replaced, and the CPU it used is given back.
 
-A worker reads what `store.sources` gives it: a snapshot of the store (N-Quads
-written by the server when it starts, and again after every commit), or, in
-read-only deployments where nothing writes, the store directory itself.
+A worker reads an immutable view of the store (`store.sources`: a checkpoint
+opened read-only). Each query is sent with the view it must read; a worker
+holding an older one opens the new one first (≈10 ms), so a commit never
+interrupts queries and a query always reads a view at least as new as the
+last commit before it. A view no worker holds any more is deleted.
+
+A worker that cannot start is started again after a delay that doubles at
+each failure (capped), and the reason is kept for /health.
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ import resource
 import signal
 import threading
 import time
-from pathlib import Path
 
 from vocabserver.sparql.evaluation import run_query, start_large_stack_thread
 from vocabserver.store.sources import Source, open_source
@@ -43,7 +47,11 @@ def _worker_main(conn, source: Source, memory_mb: int = 0) -> None:  # runs in t
 
 
 def _serve_queries(conn, source: Source) -> None:
-    store, live = open_source(source)
+    try:
+        store, live = open_source(source)
+    except Exception as exc:  # noqa: BLE001 - said to the pool, which backs off and reports it
+        conn.send(("failed", f"cannot open {source.kind} {source.path}: {type(exc).__name__}: {exc}"))
+        return
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -52,9 +60,17 @@ def _serve_queries(conn, source: Source) -> None:
             return  # the server went away
         if message is None:
             return
-        if live is not None and message[1] == "union":
-            message = (message[0], live, live, message[3])
-        conn.send(run_query(store, message))
+        wanted, query = message[0], message[1:]
+        if wanted != source:
+            try:
+                store, live = open_source(wanted)  # the older view is closed as it is dropped
+                source = wanted
+            except Exception as exc:  # noqa: BLE001 - this query is answered 503, the worker keeps its view
+                conn.send(("unavailable", f"{type(exc).__name__}: {exc}"))
+                continue
+        if live is not None and query[1] == "union":
+            query = (query[0], live, live, query[3])
+        conn.send(run_query(store, query))
 
 
 def death_kind(exitcode: int | None) -> str:
@@ -66,20 +82,24 @@ def death_kind(exitcode: int | None) -> str:
 
 class _Worker:
     def __init__(self, context, source: Source, memory_mb: int):
-        self.source = source
+        self.source = source  # the view it has open (or is opening)
+        self.holds = {source}  # the views it may have open: not deleted meanwhile
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child, source, memory_mb), daemon=True,
                                        name="vocabserver-sparql")
         self.process.start()
         child.close()
 
-    def wait_ready(self, timeout: float) -> bool:
+    def wait_ready(self, timeout: float) -> str | None:
+        """None once ready, else why it did not start."""
         if self.conn.poll(timeout):
             try:
-                return self.conn.recv()[0] == "ready"
+                reply = self.conn.recv()
             except (EOFError, OSError):
-                return False
-        return False
+                self.process.join(timeout=5)
+                return f"the worker process ended while starting (exit status {self.process.exitcode})"
+            return None if reply[0] == "ready" else reply[1]
+        return f"the worker did not start within {timeout:g} s"
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -114,76 +134,127 @@ class _Remembered:
                 self._answers.pop(next(iter(self._answers)))
 
 
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 60.0  # seconds before a failed worker start is tried again
+
+
 class EvaluatorPool:
     """`size` worker processes; a query borrows one, a time-out kills it and a new one takes its place."""
 
-    def __init__(self, size: int, source_factory, startup_timeout: float = 120.0, memory_mb: int = 0):
+    def __init__(self, size: int, source_factory, startup_timeout: float = 120.0, memory_mb: int = 0,
+                 remove=None):
         self._context = mp.get_context("spawn")  # fork would copy the server's threads and open store
         self._source_factory = source_factory
+        self._remove = remove or (lambda source: None)  # deletes a view no worker holds any more
         self.memory_mb = memory_mb
         self._killers = _Remembered()
         self._deaths: list[float] = []  # when workers died of a query (crash or memory), for the back-off
         self._startup_timeout = startup_timeout
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
         self._closed = False
         self.size = size
         self.ready = 0  # workers started and not killed
+        self._workers: set[_Worker] = set()  # started, starting or busy: what they hold is kept
+        self._views: set[Source] = set()  # every view made and not deleted yet
         self._source: Source | None = None
-        # Writing the snapshot takes about a second at bundled size: off the start-up path.
+        self._failures = 0  # worker starts failed in a row: the back-off's exponent
+        self.last_error: dict | None = None  # the last start failure: {"message", "time"}
+
         def first_start():
-            self._source = source_factory()
+            try:
+                self._source = self._new_view()
+            except Exception as exc:  # noqa: BLE001 - reported in /health; a query retries the refresh
+                self._failed(f"cannot make the first view of the store: {type(exc).__name__}: {exc}")
+                return
             for _ in range(size):
                 self._spawn()
 
         threading.Thread(target=first_start, daemon=True, name="sparql-source").start()
 
+    def _new_view(self) -> Source:
+        source = self._source_factory()
+        with self._lock:
+            self._views.add(source)
+        return source
+
+    def _collect(self) -> None:
+        """Delete the views that are neither current nor held by a worker."""
+        with self._lock:
+            held = {view for worker in self._workers for view in worker.holds}
+            unused = [view for view in self._views if view != self._source and view not in held]
+            self._views.difference_update(unused)
+        for view in unused:
+            self._remove(view)
+
+    def _failed(self, message: str) -> float:
+        """Record a failed start; the delay before the next try."""
+        with self._lock:
+            self._failures += 1
+            delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (self._failures - 1))
+            self.last_error = {"message": message, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                               "failures_in_a_row": self._failures, "next_try_in_s": delay}
+        log.error("a SPARQL worker failed to start (%s); next try in %g s", message, delay)
+        return delay
+
     def _spawn(self, delay: float = 0.0) -> None:
         def start():
             if delay:
                 time.sleep(delay)
+            if self._closed:
+                return
             source = self._source
             worker = _Worker(self._context, source, self.memory_mb)
-            ready = worker.wait_ready(self._startup_timeout)
+            with self._lock:
+                self._workers.add(worker)
+            problem = worker.wait_ready(self._startup_timeout)
             if self._closed:  # the pool was closed meanwhile: nothing failed
-                worker.kill()
+                self._forget(worker)
                 return
-            if ready:
+            if problem is None:
                 with self._lock:
                     self.ready += 1
+                    self._failures = 0
                 self._idle.put(worker)
-            else:
-                log.error("a SPARQL worker failed to start")
-                worker.kill()
-                if not self._closed:
-                    time.sleep(1)
-                    self._spawn()
+                return
+            self._forget(worker)
+            next_try = self._failed(problem)
+            if not self._closed:
+                self._spawn(next_try)
 
         threading.Thread(target=start, daemon=True, name="sparql-spawn").start()
 
+    def _forget(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._workers.discard(worker)
+        self._collect()
+
     @property
     def generation(self) -> str | None:
-        """The store stamp the workers' current source reflects (None while the first one is written)."""
+        """The store stamp the current view holds (None while the first one is made)."""
         source = self._source
         return source.generation if source is not None else None
 
     def refresh(self, generation: str) -> None:
-        """After a commit: new source; workers built on the old one are replaced as they come back."""
-        with self._lock:
-            if self._source is not None and generation != self._source.generation:
-                old = self._source
-                self._source = self._source_factory()
-                if old.kind == "snapshot":
-                    # Workers of the old generation may still be running a query: remove it later.
-                    timer = threading.Timer(600, lambda: Path(old.path).unlink(missing_ok=True))
-                    timer.daemon = True
-                    timer.start()
+        """Before a query: a view of the store at `generation` or later (a checkpoint costs ≈15 ms, made only
+        when a commit came since the last one). Workers switch to it at their next query."""
+        if self._source is None or generation == self._source.generation:
+            return
+        with self._refreshing:
+            if generation == self._source.generation:
+                return  # made by another query meanwhile
+            fresh = self._new_view()
+            self._source = fresh
+        self._collect()
 
     def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float):
         """(kind, payload, seconds) with kind "select" (SPARQL JSON bytes), "ask" (bool), "graph"
         (N-Triples bytes), "syntax" or "error" (message), "cap" (the row cap); or ("timeout",), ("busy",),
-        ("starting",), ("memory",) (the worker exceeded its memory cap), ("crash",) (it died otherwise)."""
-        key = (query, repr(default_graphs), repr(named_graphs), self._source.generation if self._source else "")
+        ("starting",), ("unavailable", message), ("memory",) (the worker exceeded its memory cap), ("crash",)
+        (it died otherwise)."""
+        source = self._source
+        key = (query, repr(default_graphs), repr(named_graphs), source.generation if source else "")
         remembered = self._killers.get(key)
         if remembered is not None:
             return remembered
@@ -192,13 +263,19 @@ class EvaluatorPool:
             try:
                 worker = self._idle.get(timeout=max(0.0, deadline - time.perf_counter()))
             except queue.Empty:
-                return ("busy",) if self.ready else ("starting",)
-            if worker.source.generation != self._source.generation or not worker.process.is_alive():
+                if self.ready:
+                    return ("busy",)
+                return ("unavailable", self.last_error["message"]) if self.last_error and self._failures \
+                    else ("starting",)
+            if not worker.process.is_alive():
                 self._retire(worker)
                 continue
             break
+        source = self._source  # the newest view, which the query must read
+        with self._lock:
+            worker.holds.add(source)
         try:
-            worker.conn.send((query, default_graphs, named_graphs, max_rows))
+            worker.conn.send((source, query, default_graphs, named_graphs, max_rows))
             if not worker.conn.poll(max(0.0, deadline - time.perf_counter())):
                 self._retire(worker)  # time is up: stop the evaluation for real
                 return ("timeout",)
@@ -209,6 +286,11 @@ class EvaluatorPool:
             self._killers.put(key, reply)
             self._retire(worker, died=True)
             return reply
+        if reply[0] != "unavailable" and worker.source != source:
+            with self._lock:
+                worker.holds = {source}
+                worker.source = source
+            self._collect()
         if reply[0] == "memory":  # Python ran out first: the worker's heap may be fragmented, renew it
             self._killers.put(key, reply)
             self._retire(worker, died=True)
@@ -226,8 +308,13 @@ class EvaluatorPool:
                 self._deaths = [t for t in self._deaths if now - t < 60] + [now]
                 extra = len(self._deaths) - self.size
                 delay = min(10.0, 0.5 * 2 ** (extra - 1)) if extra > 0 else 0.0
-        worker.kill()
+        self._forget(worker)
         self._spawn(delay)
+
+    def state(self) -> dict:
+        """For /health: workers, how many are ready, and the last failure to start (or None)."""
+        return {"workers": self.size, "ready": self.ready, "last_error": self.last_error,
+                "generation": self.generation}
 
     def close(self) -> None:
         self._closed = True
@@ -236,5 +323,3 @@ class EvaluatorPool:
                 self._idle.get_nowait().kill()
             except queue.Empty:
                 break
-
-

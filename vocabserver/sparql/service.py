@@ -58,7 +58,6 @@ class Limits:
         return GuardLimits(self.max_query, self.max_depth)
 
 log = logging.getLogger(__name__)
-REFRESH_WHEN_QUIET = 2.0  # seconds without a change before the workers' snapshot is rewritten
 
 
 @dataclass
@@ -92,31 +91,11 @@ class SparqlService:
         self.store = store
         self.pool = pool
         self.limits = limits or Limits()
-        self._changed = threading.Event()
-        self._last_change = 0.0
-        self._refresher: threading.Thread | None = None
 
     def on_change(self, _change=None) -> None:
-        """A commit was announced: the workers' new source (a snapshot of every readable graph: seconds of
-        reading at bundled size) is made in the background once writes pause for REFRESH_WHEN_QUIET seconds,
-        instead of by the next query. A query arriving first still waits for it (`run` refreshes too): no
-        query reads an old state. Not at each change: a stream of edits would keep a core busy rewriting it."""
-        self._last_change = time.monotonic()
-        self._changed.set()
-        if self._refresher is None:
-            self._refresher = threading.Thread(target=self._refresh_loop, name="sparql-refresh", daemon=True)
-            self._refresher.start()
-
-    def _refresh_loop(self) -> None:
-        while True:
-            self._changed.wait()
-            self._changed.clear()
-            while (quiet := time.monotonic() - self._last_change) < REFRESH_WHEN_QUIET:
-                time.sleep(REFRESH_WHEN_QUIET - quiet)
-            try:
-                self.pool.refresh(self.store.modified())
-            except Exception:  # noqa: BLE001 - the next query refreshes again and says what fails
-                log.exception("could not refresh the SPARQL workers' source")
+        """A commit was announced. Nothing to do at once: the next query that goes to the workers makes a view
+        of the store at least as new as it (`run`: ≈15 ms), so a query sent after a write sees that write, and
+        a stream of edits without queries costs nothing here."""
 
     def _live_dataset(self) -> tuple:
         if self.store.read_only and self.store.union_is_live():
@@ -162,7 +141,11 @@ class SparqlService:
             # Bounded work (sparql_light): evaluated here, without a hop to a worker.
             reply = run_query(self.store, (query, *self._live_dataset(), self.limits.max_rows))
         else:
-            self.pool.refresh(self.store.modified())
+            try:
+                self.pool.refresh(self.store.modified())
+            except (OSError, RuntimeError) as exc:  # a view could not be made (disk full…): said, not a 500
+                log.exception("could not make a view of the store for SPARQL")
+                raise QueryLimitExceeded(f"SPARQL is unavailable: could not read the store ({exc})", 503) from None
             reply = self.pool.evaluate(query, default, named, self.limits.max_rows, self.limits.timeout)
         kind = reply[0]
         if kind == "select":
@@ -180,8 +163,9 @@ class SparqlService:
         if kind == "timeout":
             raise QueryLimitExceeded(f"query exceeded the time limit of {self.limits.timeout:g} s", 503)
         if kind == "starting":
-            raise QueryLimitExceeded("the SPARQL workers are starting (they load the store): retry in a few "
-                                     "seconds", 503)
+            raise QueryLimitExceeded("the SPARQL workers are starting: retry in a few seconds", 503)
+        if kind == "unavailable":
+            raise QueryLimitExceeded(f"SPARQL is unavailable: {reply[1]} (see /health)", 503)
         if kind == "memory":
             raise QueryLimitExceeded(
                 f"the query exceeded the memory limit ({self.limits.memory_mb} MB for one evaluation): narrow it "

@@ -43,6 +43,9 @@ class ThreadEvaluator:
     def refresh(self, generation: str) -> None:
         pass  # reads the live store itself
 
+    def state(self) -> dict:
+        return {"workers": self.size, "ready": self.ready, "last_error": None, "generation": None}
+
     def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float):
         if default_graphs == "union" and not (self._store.read_only and self._store.union_is_live()):
             # The writable store may hold staging graphs: list the live ones instead of the union.

@@ -47,7 +47,7 @@ def health():
             "answered_in_ms": round((time.perf_counter() - started) * 1000, 3),
         },
         "base_uri": vocab_store.base_uri,
-        "sparql": {"workers": pool.size, "ready": pool.ready},
+        "sparql": pool.state(),
         "labels": _labels_state(),
         "vocabularies": {
             vocab_id: {
