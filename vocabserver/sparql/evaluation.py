@@ -66,8 +66,8 @@ def run_query(store, message: tuple, deadline: float | None = None) -> tuple:
     """
     import pyoxigraph as ox
 
-    query, default_graphs, named_graphs, max_rows = message
-    kwargs = {}
+    query, default_graphs, named_graphs, max_rows, *rest = message
+    kwargs = {"base_iri": rest[0]} if rest and rest[0] else {}  # relative IRIs: against the endpoint's IRI
     if default_graphs == "union":
         # Faster than listing the graphs (4x on property paths); workers hold only live graphs.
         kwargs["use_default_graph_as_union"] = True

@@ -69,7 +69,7 @@ def _serve_queries(conn, source: Source) -> None:
                 conn.send(("unavailable", f"{type(exc).__name__}: {exc}"))
                 continue
         if live is not None and query[1] == "union":
-            query = (query[0], live, live, query[3])
+            query = (query[0], live, live, *query[3:])
         conn.send(run_query(store, query))
 
 
@@ -204,7 +204,13 @@ class EvaluatorPool:
             if self._closed:
                 return
             source = self._source
-            worker = _Worker(self._context, source, self.memory_mb)
+            try:
+                worker = _Worker(self._context, source, self.memory_mb)
+            except Exception as exc:  # noqa: BLE001 - no process could be started (limits, memory): back off
+                next_try = self._failed(f"cannot start a worker process: {type(exc).__name__}: {exc}")
+                if not self._closed:
+                    self._spawn(next_try)
+                return
             with self._lock:
                 self._workers.add(worker)
             problem = worker.wait_ready(self._startup_timeout)
@@ -248,7 +254,8 @@ class EvaluatorPool:
             self._source = fresh
         self._collect()
 
-    def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float):
+    def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float,
+                 base: str | None = None):
         """(kind, payload, seconds) with kind "select" (SPARQL JSON bytes), "ask" (bool), "graph"
         (N-Triples bytes), "syntax" or "error" (message), "cap" (the row cap); or ("timeout",), ("busy",),
         ("starting",), ("unavailable", message), ("memory",) (the worker exceeded its memory cap), ("crash",)
@@ -275,7 +282,7 @@ class EvaluatorPool:
         with self._lock:
             worker.holds.add(source)
         try:
-            worker.conn.send((source, query, default_graphs, named_graphs, max_rows))
+            worker.conn.send((source, query, default_graphs, named_graphs, max_rows, base))
             if not worker.conn.poll(max(0.0, deadline - time.perf_counter())):
                 self._retire(worker)  # time is up: stop the evaluation for real
                 return ("timeout",)

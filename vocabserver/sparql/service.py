@@ -92,6 +92,12 @@ class SparqlService:
         self.pool = pool
         self.limits = limits or Limits()
 
+    @property
+    def endpoint(self) -> str:
+        """The endpoint's IRI, against which relative IRIs of queries and updates are resolved (SPARQL 1.1
+        Protocol: the service's BASE "MAY be the service endpoint")."""
+        return self.store.base_uri + "sparql"
+
     def on_change(self, _change=None) -> None:
         """A commit was announced. Nothing to do at once: the next query that goes to the workers makes a view
         of the store at least as new as it (`run`: ≈15 ms), so a query sent after a write sees that write, and
@@ -139,14 +145,15 @@ class SparqlService:
             default, named = UNION, None
         if default == UNION and len(query) <= _LIGHT_MAX and is_light(query):
             # Bounded work (sparql_light): evaluated here, without a hop to a worker.
-            reply = run_query(self.store, (query, *self._live_dataset(), self.limits.max_rows))
+            reply = run_query(self.store, (query, *self._live_dataset(), self.limits.max_rows, self.endpoint))
         else:
             try:
                 self.pool.refresh(self.store.modified())
             except (OSError, RuntimeError) as exc:  # a view could not be made (disk full…): said, not a 500
                 log.exception("could not make a view of the store for SPARQL")
                 raise QueryLimitExceeded(f"SPARQL is unavailable: could not read the store ({exc})", 503) from None
-            reply = self.pool.evaluate(query, default, named, self.limits.max_rows, self.limits.timeout)
+            reply = self.pool.evaluate(query, default, named, self.limits.max_rows, self.limits.timeout,
+                                       base=self.endpoint)
         kind = reply[0]
         if kind == "select":
             return QueryResult("select", seconds=reply[2], raw_json=reply[1])

@@ -46,7 +46,8 @@ class ThreadEvaluator:
     def state(self) -> dict:
         return {"workers": self.size, "ready": self.ready, "last_error": None, "generation": None}
 
-    def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float):
+    def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float,
+                 base: str | None = None):
         if default_graphs == "union" and not (self._store.read_only and self._store.union_is_live()):
             # The writable store may hold staging graphs: list the live ones instead of the union.
             named_graphs = [g.value for g in self._store.readable_graphs()]
@@ -56,7 +57,7 @@ class ThreadEvaluator:
         deadline = time.perf_counter() + timeout
         future: Future = Future()
         future.add_done_callback(lambda _: self._slots.release())
-        self._jobs.put((future, (query, default_graphs, named_graphs, max_rows), deadline))
+        self._jobs.put((future, (query, default_graphs, named_graphs, max_rows, base), deadline))
         try:
             return future.result(timeout=timeout + 0.05)
         except FutureTimeout:

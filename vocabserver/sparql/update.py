@@ -47,6 +47,7 @@ class PlannedUpdate:
     # For an update made only of INSERT DATA / DELETE DATA: its operations, read without running anything.
     data: list[tuple[str, str]] | None = None  # (INSERT or DELETE, TriG text)
     skeleton: str = ""  # of `text`: strings, IRIs and comments blanked
+    base: str | None = None  # relative IRIs are resolved against it: the endpoint's IRI
 
 
 def plan(text: str, graphs_in_store: list[ox.NamedNode], limits: GuardLimits, using: list[str] = (),
@@ -140,12 +141,12 @@ def changesets(store, planned: PlannedUpdate, actor: str, comment: str, shadow: 
     """What the update changes, one changeset per graph: read from its data, from its shadow form, or from a
     run on a scratch copy (`shadow` False: always the copy, which tests compare the shadow form with)."""
     if planned.data is not None:
-        return _data_changesets(planned.data, actor, comment)
+        return _data_changesets(planned.data, actor, comment, planned.base)
     shadowed = shadow and rewrite(planned.text, planned.skeleton, store.base_uri + "ns#", store.readable_graphs(),
                        store.base_uri + "graph/none")
     if shadowed:
         try:
-            found = shadowed.read(shadow_update(store, shadowed.text))
+            found = shadowed.read(shadow_update(store, shadowed.text, planned.base))
         except SyntaxError as exc:
             raise UpdateRefused(f"the update does not parse: {exc}") from None
         except (OSError, RuntimeError, ValueError) as exc:
@@ -163,7 +164,7 @@ def changesets(store, planned: PlannedUpdate, actor: str, comment: str, shadow: 
         return out
     scratch = ScratchCopy(store, planned.graphs)
     try:
-        scratch.update(planned.text)
+        scratch.update(planned.text, planned.base)
     except SyntaxError as exc:
         raise UpdateRefused(f"the update does not parse: {exc}") from None
     except (OSError, RuntimeError, ValueError) as exc:
@@ -192,16 +193,17 @@ def _parse(lines: set[bytes]) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(b"\n".join(sorted(lines)), format=ox.RdfFormat.N_TRIPLES)] if lines else []
 
 
-def _data_changesets(operations: list[tuple[str, str]], actor: str, comment: str) -> list[ChangeSet]:
+def _data_changesets(operations: list[tuple[str, str]], actor: str, comment: str,
+                     base: str | None = None) -> list[ChangeSet]:
     """INSERT DATA / DELETE DATA in order: each triple's last word wins (the writer drops what changes
     nothing)."""
     final: dict[ox.NamedNode, dict[ox.Triple, bool]] = {}
     for kind, trig in operations:
         try:
-            quads = list(ox.parse(trig.encode("utf-8"), format=ox.RdfFormat.TRIG))
+            quads = list(ox.parse(trig.encode("utf-8"), format=ox.RdfFormat.TRIG, base_iri=base))
         except SyntaxError as exc:
             try:  # SPARQL lets the last triple of a block go without its dot; TriG outside GRAPH does not
-                quads = list(ox.parse((trig + "\n.").encode("utf-8"), format=ox.RdfFormat.TRIG))
+                quads = list(ox.parse((trig + "\n.").encode("utf-8"), format=ox.RdfFormat.TRIG, base_iri=base))
             except SyntaxError:
                 raise UpdateRefused(f"the update does not parse: {exc}") from None
         for quad in quads:
@@ -222,6 +224,7 @@ def run_update(writer, text: str, actor: str, comment: str, limits: GuardLimits,
         graphs = [g for g in store.live_graphs() if g != store.catalogue.graph]
         graphs += [g for g in store.other_graphs() if g not in graphs]
         planned = plan(text, graphs, limits, using, using_named)
+        planned.base = store.base_uri + "sparql"  # the endpoint's IRI, as for queries (sparql/service.py)
         changed = changesets(store, planned, actor, comment)
         if may_write is not None:
             for changeset in changed:

@@ -31,9 +31,9 @@ class ScratchCopy:
             self.before[graph] = source.dump_graph(graph)
             self._store.bulk_load(self.before[graph], format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
-    def update(self, text: str) -> None:
+    def update(self, text: str, base: str | None = None) -> None:
         """Run the update on the copy (pyoxigraph's SyntaxError and errors pass through)."""
-        self._store.update(text)
+        self._store.update(text, base_iri=base)
 
     def wrote_default_graph(self) -> bool:
         return any(True for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
@@ -46,7 +46,7 @@ class ScratchCopy:
         return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
 
 
-def shadow_update(store: "VocabStore", make_update) -> list[ox.Triple]:
+def shadow_update(store: "VocabStore", make_update, base: str | None = None) -> list[ox.Triple]:
     """Run `make_update(shadow graph)` on the store, return what it wrote into that graph, and remove it. The
     shadow graph lives under `<base>graph/`: no reader sees it, and a crash leaves it to the next writable
     open, which clears such graphs."""
@@ -56,7 +56,7 @@ def shadow_update(store: "VocabStore", make_update) -> list[ox.Triple]:
         raise StoreError("this store is open read-only: writes go to the process that holds it")
     shadow = ox.NamedNode(f"{store.base_uri}graph/shadow/{uuid.uuid4().hex}")
     try:
-        store.store.update(make_update(shadow))
+        store.store.update(make_update(shadow), base_iri=base)
         return [q.triple for q in store.store.quads_for_pattern(None, None, None, shadow)]
     finally:
         store.store.remove_graph(shadow)

@@ -69,12 +69,13 @@ class StoreWrites:
                 lock.release()
 
     def apply_update(self, update: str, vocabularies: list[str] = (), stamp: str | None = None,
-                     on_commit=None, entries: dict | None = None) -> None:
+                     on_commit=None, entries: dict | None = None, flush: bool = False) -> None:
         """Run one SPARQL update (several operations joined by ';') as one transaction, and announce it to
         read-only servers: the write path's commit (changes/writer.py builds the update).
 
-        No flush: the transaction is in RocksDB's write-ahead log when `update` returns, so a killed process
-        finds it again at the next open (bulk loads bypass the log: they flush). `stamp` is the commit stamp
+        No flush needed: the transaction is in RocksDB's write-ahead log when `update` returns, so a killed
+        process finds it again at the next open (bulk loads bypass the log: they flush). `flush` writes a large
+        change's memtable to disk at once, so that the next checkpoint (sources.py) is quick. `stamp` is the commit stamp
         the update writes; `on_commit` runs after the commit and before that stamp is visible to readers
         (the label index installs the index of the new state there), so caches keyed by the stamp never hold
         an answer of the old state under the new stamp. When the update rewrote some vocabularies' catalogue
@@ -82,6 +83,8 @@ class StoreWrites:
         if self.read_only:
             raise StoreError("this store is open read-only: writes go to the process that holds it")
         self.store.update(update)
+        if flush:
+            self.store.flush()
         if on_commit is not None:
             on_commit()
         cached = self._cache
