@@ -44,14 +44,17 @@ class Overlay:
         self.removed = set(removed)
         self.by_subject: dict[ox.Term, list[ox.Triple]] = defaultdict(list)
         self.by_object: dict[ox.Term, list[ox.Triple]] = defaultdict(list)
+        # (subject, predicate) -> objects added: one concept given 20,000 labels stays linear, not quadratic.
+        self.by_pair: dict[tuple, list] = defaultdict(list)
         for triple in added:
             self.by_subject[triple.subject].append(triple)
             self.by_object[triple.object].append(triple)
+            self.by_pair[(triple.subject, triple.predicate)].append(triple.object)
 
     def objects(self, subject, predicate) -> list:
         found = [q.object for q in self.store.quads(subject, predicate, None, self.graph)
                  if q.triple not in self.removed]
-        found += [t.object for t in self.by_subject.get(subject, ()) if t.predicate == predicate]
+        found += self.by_pair.get((subject, predicate), ())
         return list(dict.fromkeys(found))
 
     def subjects(self, predicate, obj) -> list:

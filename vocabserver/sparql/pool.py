@@ -265,6 +265,8 @@ class EvaluatorPool:
         remembered = self._killers.get(key)
         if remembered is not None:
             return remembered
+        if not self.ready and self._failures and self.last_error:
+            return ("unavailable", self.last_error["message"])  # no worker can start: say why at once
         deadline = time.perf_counter() + timeout
         while True:
             try:
