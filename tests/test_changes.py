@@ -502,6 +502,22 @@ SHADOWED = [
     (f'PREFIX skos: <{SKOS}> INSERT {{ GRAPH <{BASE}graph/objets> {{ ?c skos:note [ skos:note "b" ] }} }} '
      f'WHERE {{ GRAPH <{BASE}graph/objets> {{ ?c skos:prefLabel "vase"@fr }} }}', False),
     ("DROP SILENT GRAPH <http://example.org/nothing>", False),
+    # several operations and graph management: one after the other on a writable checkpoint (sparql/operations.py)
+    (f"CLEAR GRAPH <{BASE}graph/objets>", False),
+    (f"DROP GRAPH <{BASE}graph/libre>", False),
+    (f"COPY <{BASE}graph/objets> TO <http://example.org/copie>", False),
+    (f"COPY GRAPH <{BASE}graph/objets> TO GRAPH <{BASE}graph/libre>", False),
+    (f"MOVE <{BASE}graph/libre> TO <http://example.org/deplace>", False),
+    (f"ADD <{BASE}graph/libre> TO <{BASE}graph/objets>", False),
+    (f'PREFIX skos: <{SKOS}> INSERT DATA {{ GRAPH <http://example.org/n> {{ <{E}vase> skos:note "n"@fr }} }} ; '
+     f'INSERT {{ GRAPH <{BASE}graph/objets> {{ ?s skos:editorialNote ?o }} }} '
+     f'WHERE {{ GRAPH <http://example.org/n> {{ ?s skos:note ?o }} }}', False),
+    (f'PREFIX skos: <{SKOS}> DELETE WHERE {{ GRAPH <{BASE}graph/objets> {{ <{E}sabre> skos:related ?x }} }} ; '
+     f'INSERT DATA {{ GRAPH <{BASE}graph/objets> {{ <{E}sabre> skos:related <{E}epee> }} }}', False),
+    (f'PREFIX skos: <{SKOS}> CLEAR ALL ; INSERT DATA {{ GRAPH <http://example.org/d1> {{ <{E}x> a skos:Concept }} }} ; '
+     f'INSERT {{ GRAPH <http://example.org/d2> {{ ?s skos:note "vu" }} }} USING <http://example.org/d1> '
+     f'WHERE {{ ?s a skos:Concept }}', False),
+    (f"DROP ALL ; CREATE GRAPH <http://example.org/vide>", False),
 ]
 
 
@@ -532,6 +548,24 @@ def test_the_shadow_form_of_an_update_finds_what_the_scratch_copy_finds(engine, 
     assert sorted(str(q) for q in store.quads(None, None, None, None)) == before  # nothing written, no shadow left
     if covered:
         assert any(removed or added for removed, added in fast.values())
+
+
+@pytest.mark.parametrize("update, covered", SHADOWED)
+def test_updates_of_several_operations_run_on_a_checkpoint_not_a_copy(engine, update, covered):
+    """Which shapes the operation-by-operation evaluation covers (the comparison with the copy is above): all
+    but templates with a typed literal or a blank node, which go to the scratch copy."""
+    from vocabserver.sparql import operations
+    from vocabserver.sparql.guard import GuardLimits
+    from vocabserver.sparql.update import _data_quads, plan
+
+    store = engine.store
+    graphs = [g for g in store.live_graphs() if g != store.catalogue.graph]
+    planned = plan(update, graphs, GuardLimits())
+    found = operations.evaluate(store, planned.text, planned.skeleton, None, planned.writable,
+                                lambda text, skeleton: _data_quads(text, skeleton, None))
+    uncovered = "XMLSchema#integer" in update or "[ skos:note" in update
+    assert (found is None) == uncovered
+    assert not list((store.path / ".scratch").iterdir())  # the workspace is removed
 
 
 def test_the_catalogue_entry_a_change_rewrites_is_the_one_in_the_store(engine, client, admin):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from vocabserver.changes.changeset import ChangeSet
+from vocabserver.sparql import operations
 from vocabserver.sparql.guard import GuardLimits, GuardRefused, scan
 from vocabserver.sparql.shadow import rewrite
 from vocabserver.store.scratch import ScratchCopy, shadow_update
@@ -48,6 +49,7 @@ class PlannedUpdate:
     data: list[tuple[str, str]] | None = None  # (INSERT or DELETE, TriG text)
     skeleton: str = ""  # of `text`: strings, IRIs and comments blanked
     base: str | None = None  # relative IRIs are resolved against it: the endpoint's IRI
+    writable: list[ox.NamedNode] | None = None  # what NAMED and ALL mean: every graph clients may write
 
 
 def plan(text: str, graphs_in_store: list[ox.NamedNode], limits: GuardLimits, using: list[str] = (),
@@ -69,7 +71,7 @@ def plan(text: str, graphs_in_store: list[ox.NamedNode], limits: GuardLimits, us
         if data is not None:
             return PlannedUpdate(text, [], data)
     if _WIDE.search(skeleton):
-        return PlannedUpdate(text, list(graphs_in_store), skeleton=skeleton)
+        return PlannedUpdate(text, list(graphs_in_store), skeleton=skeleton, writable=list(graphs_in_store))
     prefixes = {}
     for match in _PREFIX.finditer(skeleton):
         iri = re.match(r"\s*<([^>]*)>", text[match.end():])
@@ -82,7 +84,7 @@ def plan(text: str, graphs_in_store: list[ox.NamedNode], limits: GuardLimits, us
                                                        skeleton)
                                              for p, iri in prefixes.items()):
             named.append(graph)
-    return PlannedUpdate(text, named, skeleton=skeleton)
+    return PlannedUpdate(text, named, skeleton=skeleton, writable=list(graphs_in_store))
 
 
 def _data_operations(text: str, skeleton: str) -> list[tuple[str, str]] | None:
@@ -162,6 +164,19 @@ def changesets(store, planned: PlannedUpdate, actor: str, comment: str, shadow: 
             if removed or added:
                 out.append(ChangeSet(graph, removed, added, actor, comment, "sparql-update"))
         return out
+    if shadow:
+        try:
+            found = operations.evaluate(store, planned.text, planned.skeleton, planned.base, planned.writable or [],
+                                        lambda text, skeleton: _data_quads(text, skeleton, planned.base))
+        except operations.OperationRefused as exc:
+            raise UpdateRefused(_DEFAULT_GRAPH if str(exc) == "default" else str(exc)) from None
+        except SyntaxError as exc:
+            raise UpdateRefused(f"the update does not parse: {exc}") from None
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise UpdateRefused(f"the update failed: {exc}") from None
+        if found is not None:
+            return [ChangeSet(graph, removed, added, actor, comment, "sparql-update")
+                    for graph, (removed, added) in found.items()]
     scratch = ScratchCopy(store, planned.graphs)
     try:
         scratch.update(planned.text, planned.base)
@@ -193,22 +208,42 @@ def _parse(lines: set[bytes]) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(b"\n".join(sorted(lines)), format=ox.RdfFormat.N_TRIPLES)] if lines else []
 
 
+def _read_trig(trig: str, base: str | None) -> list[ox.Quad]:
+    """The quads of one INSERT DATA / DELETE DATA block (UpdateRefused when it does not parse or writes the
+    default graph)."""
+    try:
+        quads = list(ox.parse(trig.encode("utf-8"), format=ox.RdfFormat.TRIG, base_iri=base))
+    except SyntaxError as exc:
+        try:  # SPARQL lets the last triple of a block go without its dot; TriG outside GRAPH does not
+            quads = list(ox.parse((trig + "\n.").encode("utf-8"), format=ox.RdfFormat.TRIG, base_iri=base))
+        except SyntaxError:
+            raise UpdateRefused(f"the update does not parse: {exc}") from None
+    if any(isinstance(quad.graph_name, ox.DefaultGraph) for quad in quads):
+        raise UpdateRefused(_DEFAULT_GRAPH)
+    return quads
+
+
+def _data_quads(text: str, skeleton: str, base: str | None):
+    """[(INSERT or DELETE, {graph: triples})] of an update made of data operations, or None."""
+    found = _data_operations(text, skeleton)
+    if found is None:
+        return None
+    out = []
+    for kind, trig in found:
+        graphs: dict[ox.NamedNode, list] = {}
+        for quad in _read_trig(trig, base):
+            graphs.setdefault(quad.graph_name, []).append(quad.triple)
+        out.append((kind, graphs))
+    return out
+
+
 def _data_changesets(operations: list[tuple[str, str]], actor: str, comment: str,
                      base: str | None = None) -> list[ChangeSet]:
     """INSERT DATA / DELETE DATA in order: each triple's last word wins (the writer drops what changes
     nothing)."""
     final: dict[ox.NamedNode, dict[ox.Triple, bool]] = {}
     for kind, trig in operations:
-        try:
-            quads = list(ox.parse(trig.encode("utf-8"), format=ox.RdfFormat.TRIG, base_iri=base))
-        except SyntaxError as exc:
-            try:  # SPARQL lets the last triple of a block go without its dot; TriG outside GRAPH does not
-                quads = list(ox.parse((trig + "\n.").encode("utf-8"), format=ox.RdfFormat.TRIG, base_iri=base))
-            except SyntaxError:
-                raise UpdateRefused(f"the update does not parse: {exc}") from None
-        for quad in quads:
-            if isinstance(quad.graph_name, ox.DefaultGraph):
-                raise UpdateRefused(_DEFAULT_GRAPH)
+        for quad in _read_trig(trig, base):
             final.setdefault(quad.graph_name, {})[quad.triple] = kind == "INSERT"
     return [ChangeSet(graph, [t for t, present in states.items() if not present],
                       [t for t, present in states.items() if present], actor, comment, "sparql-update")

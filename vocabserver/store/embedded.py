@@ -26,6 +26,7 @@ from vocabserver.store.errors import (  # noqa: F401 - also imported from here
     RESERVED_IDS, VOCAB_ID, BaseMismatch, StoreError, StoreLocked, UnknownVocabulary, validate_id)
 from vocabserver.rdf.namespaces import SKOS_PREFIXES
 from vocabserver.store.resources import ResourceReads
+from vocabserver.store.scratch import clear_workspaces
 from vocabserver.store.writes import StoreWrites
 from vocabserver.rdf.formats import RdfFormatInfo
 
@@ -95,6 +96,8 @@ class VocabStore(ResourceReads, StoreWrites):
                 (path / READERS_FILE).touch(exist_ok=True)
         if not read_only:
             self._clear_uncommitted()
+            if path is not None:
+                clear_workspaces(path)
 
     # -- several processes ---------------------------------------------------
     def readers_present(self) -> bool:
