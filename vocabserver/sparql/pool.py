@@ -157,16 +157,18 @@ class EvaluatorPool:
         self.ready = 0  # workers started and not killed
         self._workers: set[_Worker] = set()  # started, starting or busy: what they hold is kept
         self._views: set[Source] = set()  # every view made and not deleted yet
+        self._starting: list[Source] = []  # views of workers being started
         self._source: Source | None = None
         self._failures = 0  # worker starts failed in a row: the back-off's exponent
         self.last_error: dict | None = None  # the last start failure: {"message", "time"}
 
         def first_start():
-            try:
-                self._source = self._new_view()
-            except Exception as exc:  # noqa: BLE001 - reported in /health; a query retries the refresh
-                self._failed(f"cannot make the first view of the store: {type(exc).__name__}: {exc}")
-                return
+            while not self._closed:
+                try:
+                    self._source = self._new_view()
+                    break
+                except Exception as exc:  # noqa: BLE001 - reported in /health, tried again after a delay
+                    time.sleep(self._failed(f"cannot make a view of the store: {type(exc).__name__}: {exc}"))
             for _ in range(size):
                 self._spawn()
 
@@ -181,7 +183,7 @@ class EvaluatorPool:
     def _collect(self) -> None:
         """Delete the views that are neither current nor held by a worker."""
         with self._lock:
-            held = {view for worker in self._workers for view in worker.holds}
+            held = {view for worker in self._workers for view in worker.holds} | set(self._starting)
             unused = [view for view in self._views if view != self._source and view not in held]
             self._views.difference_update(unused)
         for view in unused:
@@ -203,16 +205,21 @@ class EvaluatorPool:
                 time.sleep(delay)
             if self._closed:
                 return
-            source = self._source
+            with self._lock:  # the view is kept from here on (`_collect` reads `_starting`)
+                source = self._source
+                self._starting.append(source)
             try:
                 worker = _Worker(self._context, source, self.memory_mb)
             except Exception as exc:  # noqa: BLE001 - no process could be started (limits, memory): back off
+                with self._lock:
+                    self._starting.remove(source)
                 next_try = self._failed(f"cannot start a worker process: {type(exc).__name__}: {exc}")
                 if not self._closed:
                     self._spawn(next_try)
                 return
             with self._lock:
                 self._workers.add(worker)
+                self._starting.remove(source)
             problem = worker.wait_ready(self._startup_timeout)
             if self._closed:  # the pool was closed meanwhile: nothing failed
                 self._forget(worker)
@@ -251,7 +258,8 @@ class EvaluatorPool:
             if generation == self._source.generation:
                 return  # made by another query meanwhile
             fresh = self._new_view()
-            self._source = fresh
+            with self._lock:
+                self._source = fresh
         self._collect()
 
     def evaluate(self, query: str, default_graphs, named_graphs, max_rows: int, timeout: float,
@@ -280,8 +288,8 @@ class EvaluatorPool:
                 self._retire(worker)
                 continue
             break
-        source = self._source  # the newest view, which the query must read
-        with self._lock:
+        with self._lock:  # read and held at once: `_collect` cannot delete it in between
+            source = self._source  # the newest view, which the query must read
             worker.holds.add(source)
         try:
             worker.conn.send((source, query, default_graphs, named_graphs, max_rows, base))
