@@ -13,9 +13,11 @@ $(BIN)/.installed: pyproject.toml
 .PHONY: install run test bench build-vocabularies browser
 install: $(BIN)/.installed
 
-# The browser tests drive Debian's Chromium (no browser download); installed here when missing.
+# The browser tests drive Debian's Chromium (no browser download); installed here when missing (an install
+# interrupted earlier is finished first: apt refuses to run until it is).
 browser:
 	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && \
+	  { DEBIAN_FRONTEND=noninteractive dpkg --configure -a || true; } && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; else sudo apt-get install -y -q chromium; fi; } \
 	  || echo "chromium could not be installed: the browser tests will be skipped"
 
