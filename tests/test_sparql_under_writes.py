@@ -82,7 +82,9 @@ def test_dropping_autr_keeps_sparql_up_and_is_reverted(served):
                                  timeout=600)
         assert reverted.status_code == 201, reverted.text
         assert _count(restarted, graph) == before
-        _ask_within(restarted, 1.0)
+        # After a 167,000-triple write RocksDB may hold a large recycled log file, which a checkpoint copies
+        # (≈0.8 s here, bench/README.md): still answered, never 503.
+        _ask_within(restarted, 5.0)
         assert restarted.get("/health").json()["sparql"]["last_error"] is None
     finally:
         restarted.stop()
