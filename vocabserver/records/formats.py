@@ -24,6 +24,7 @@ from typing import IO, Iterator
 
 
 CHUNK = 1 << 20
+JSON_DEPTH_NOTE = "about 1,000 levels (Python's JSON reader)"
 # The fields POP requires of a Joconde record (its schema, joconde_fields.csv: required "oui").
 REQUIRED = ("REF", "INV", "DOMN", "MUSEO", "STAT")
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,11}$")
@@ -224,7 +225,7 @@ def _csv(path: Path, source: Source) -> Iterator[Record]:
         mapped = [(position, code) for position, code in enumerate(columns) if code]  # the cells read
         width = len(header)
         number = 0
-        for row in reader:
+        for row in _rows(reader, source):
             fields = {}
             for position, code in mapped:
                 if position < len(row):
@@ -239,6 +240,22 @@ def _csv(path: Path, source: Source) -> Iterator[Record]:
                 source.notes.append(f"line {line_number}: {len(row)} cells for {width} columns (the extra are "
                                     "ignored)")
             yield Record(number, line_number, fields, carried)
+
+
+def _rows(reader, source: Source):
+    """The reader's rows; a line it cannot read (a cell over the csv module's limit, a NUL byte) stops the input
+    with its line number, as any unreadable input does."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            why = (f"a cell is longer than {limit:,} characters, the limit of a CSV cell here (no Joconde value is "
+                   "that long: is a quotation mark unbalanced?)") if "field larger" in str(exc) else \
+                f"not readable as CSV ({exc})"
+            raise InputError(source.name, reader.line_num + 1, why) from None
 
 
 def _json(path: Path, source: Source) -> Iterator[Record]:
@@ -264,6 +281,9 @@ def _json(path: Path, source: Source) -> Iterator[Record]:
             if buffer:
                 try:
                     value, end = decoder.raw_decode(buffer)
+                except RecursionError:
+                    raise InputError(source.name, line, f"JSON nested deeper than {JSON_DEPTH_NOTE}: a record is "
+                                     "an object of fields, each a string or a list of strings") from None
                 except json.JSONDecodeError as exc:
                     if not eof and len(buffer) < 64 * CHUNK:
                         more = handle.read(CHUNK)
@@ -302,6 +322,12 @@ def records_from_json(items, name: str = "request") -> tuple[Source, Iterator[Re
         for number, item in enumerate(items, start=1):
             if not isinstance(item, dict):
                 yield Problem(number, f"record {number} is not an object keyed by field code")
+                continue
+            nested = next((k for k, v in item.items() if isinstance(v, dict) or
+                           (isinstance(v, list) and any(isinstance(x, (list, dict)) for x in v))), None)
+            if nested is not None:
+                yield Problem(number, f"record {number}: field {str(nested)[:40]} holds nested lists or objects "
+                                      "(a field is a string, or a list of strings)")
                 continue
             yield Record(number, number, {str(k).upper(): (" ; ".join(map(str, v)) if isinstance(v, list) else str(v))
                                           for k, v in item.items() if v not in (None, "", [])})

@@ -60,6 +60,17 @@ def write_csv(out: IO[str], results: Iterator[Result]) -> None:
         pass
 
 
+# A spreadsheet reads a cell beginning with one of these as a formula (OWASP, "CSV injection").
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """The cell as a spreadsheet shows it as text: a formula-leading cell gets a leading `'` (OWASP's rule), so a
+    value copied from a record (`=HYPERLINK(…)`) is never run by whoever opens the report."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_LEADS) else text
+
+
 def tee_csv(results: Iterator[Result], out: IO[str]) -> Iterator[Result]:
     """The results passed on, each problem written as a CSV row on the way (one pass, two reports)."""
     writer = csv.writer(out)
@@ -67,9 +78,10 @@ def tee_csv(results: Iterator[Result], out: IO[str]) -> Iterator[Result]:
     for result in results:
         if result.problem:
             verdict = result.verdict
-            writer.writerow([result.ref, result.field, result.value,
-                             result.source if result.source != result.value else "", verdict["verdict"],
-                             verdict.get("preferred", ""), verdict.get("uri", ""), _suggestions(verdict), result.line])
+            writer.writerow([safe_cell(cell) for cell in (
+                result.ref, result.field, result.value, result.source if result.source != result.value else "",
+                verdict["verdict"], verdict.get("preferred", ""), verdict.get("uri", ""), _suggestions(verdict),
+                result.line)])
         yield result
 
 

@@ -52,7 +52,9 @@ def _query_counts(key: str) -> np.ndarray:
     counts = [0] * CLASSES
     for char in key:
         counts[_CLASS.get(char, 28)] += 1
-    return np.array(counts, dtype=np.uint8).reshape(CLASSES, 1)
+    # Clipped to uint8 like the labels' counts: the bound compares min(query, label) per class, and no label has
+    # 255 characters of one class, so a pasted sentence (1,300 characters) bounds exactly as before.
+    return np.array([min(count, 255) for count in counts], dtype=np.uint8).reshape(CLASSES, 1)
 
 
 @dataclass(slots=True)

@@ -56,7 +56,10 @@ def _json_document(validation: Validation, records, source) -> Response:
 def validate():
     if request.mimetype in ("text/csv", "text/plain", "application/x-ndjson"):
         return _validate_file()
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise BadRequest("the JSON is nested too deeply: send a list of records, each an object of fields") from None
     if body is None:
         raise BadRequest("send the records as a JSON list of objects keyed by field code (Content-Type: "
                          'application/json), e.g. [{"REF": "000PE001", "DENO": "statuette"}]')
@@ -90,13 +93,20 @@ DOWNLOADS = {"problems.csv": "text/csv", "results.json": "application/json", "re
 CORRECTED = {"notices": "corrected.txt", "csv": "corrected.csv", "json": "corrected.json"}
 
 
-def write_corrected(received: Path, source, validation: Validation, folder: Path) -> dict:
+def write_corrected(received: Path, source, validation: Validation, folder: Path) -> dict | None:
     """The corrected copy of an upload beside its reports (kept as long as they are): its name and how many
-    field values changed."""
+    field values changed; None when the input cannot be read through to its end (the reports say where it
+    stops), since a copy would then lose what follows."""
+    import csv
+
     from vocabserver.records.fixes import write_fixed
 
     name = CORRECTED[source.format]
-    return {"name": name, "changed": write_fixed(received, source, validation, folder / name)}
+    try:
+        return {"name": name, "changed": write_fixed(received, source, validation, folder / name)}
+    except (csv.Error, InputError, ValueError, RecursionError):
+        (folder / name).unlink(missing_ok=True)
+        return None
 
 
 def _reports() -> Path:

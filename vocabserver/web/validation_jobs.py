@@ -12,6 +12,7 @@ soon as it is read. Jobs run one at a time (a validation uses a core); others wa
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -29,6 +30,7 @@ from vocabserver.web.answers import json_answer
 from vocabserver.web.validation import (_TOKEN, KEPT_SECONDS, UPLOAD_MAX, _reports, new_validation,
                                          write_corrected)
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("validation_jobs", __name__)
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation")
 _jobs: dict[str, dict] = {}
@@ -53,6 +55,10 @@ def _run(job: dict, folder: Path, received: Path, name: str, validation: Validat
         job.update(status="done", summary=validation.summary.as_dict(), source=source.as_dict(), corrected=corrected)
     except (InputError, ValueError, LookupError, OSError) as exc:
         job.update(status="failed", error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - a job never stays "running": it ends failed, with the reason, logged
+        log.exception("validation job %s failed", job.get("id"))
+        job.update(status="failed", error=f"the check stopped on an unexpected error ({type(exc).__name__}); it is "
+                                          "logged on the server")
     finally:
         received.unlink(missing_ok=True)
         job["finished"] = time.time()
@@ -98,9 +104,10 @@ def _view(job: dict) -> dict:
     if job["status"] == "done":
         out |= {"summary": job["summary"], "source": job["source"],
                 "results": f"/validate/{job['id']}/results.json", "problems": f"/validate/{job['id']}/problems.csv",
-                "report": f"/validate/{job['id']}/report.html",
-                "corrected": f"/validate/{job['id']}/{job['corrected']['name']}",
-                "correctedValues": job["corrected"]["changed"]}
+                "report": f"/validate/{job['id']}/report.html"}
+        if job["corrected"] is not None:
+            out |= {"corrected": f"/validate/{job['id']}/{job['corrected']['name']}",
+                    "correctedValues": job["corrected"]["changed"]}
     if job["status"] == "failed":
         out["error"] = job["error"]
     return out
