@@ -211,9 +211,11 @@ PAGE_ROUTES = {
     "/propose": ("POST", "/propose", lambda n: {"vocab": "objets", "prefLabel": f"tasse {n}"}),
     "/admin": ("GET", "/admin", None),
     "/admin/users": ("POST", "/admin/users", lambda n: {"name": f"z{n}", "role": "reader", "password": "0123456789"}),
+    "/admin/users/sessions/end": ("POST", "/admin/users/lea/sessions/end", lambda n: {}),
 }
 _case = iter(range(10**6))
-ALLOWED = {"/propose": {"musee", "marie", "root"}, "/admin": {"root"}, "/admin/users": {"root"}}
+ALLOWED = {"/propose": {"musee", "marie", "root"}, "/admin": {"root"}, "/admin/users": {"root"},
+           "/admin/users/sessions/end": {"root"}}
 
 
 @pytest.mark.parametrize("route", sorted(PAGE_ROUTES))

@@ -136,6 +136,17 @@ def user_password(ctx: Context, name: str) -> None:
     click.echo(f"password of {name} changed")
 
 
+@user.command("signout")
+@click.argument("name")
+@pass_context
+def user_signout(ctx: Context, name: str) -> None:
+    """End every session of NAME in the pages (signed out everywhere, at their next request)."""
+    users = _users(ctx)
+    if users.get(name) is None:
+        raise Failure(f"no user named {name!r}", EXIT_INPUT)
+    click.echo(f"{name} signed out everywhere ({users.end_sessions(name)} session(s) ended)")
+
+
 @user.command("delete")
 @click.argument("name")
 @pass_context

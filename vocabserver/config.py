@@ -60,6 +60,7 @@ class Settings:
     sparql_max_query: int = 65_536  # characters of one query
     sparql_max_depth: int = 128  # nested brackets in one query
     max_request_bytes: int = 1_048_576  # body of one HTTP request (forms, queries)
+    session_hours: float = 12.0  # how long a sign-in to the pages lasts
     load_limits: "LoadLimits" = None  # type: ignore[assignment]
 
     def __post_init__(self):
@@ -85,6 +86,7 @@ class Settings:
             sparql_max_query=_env_number("VOCABSERVER_SPARQL_MAX_QUERY", 65_536, int),
             sparql_max_depth=_env_number("VOCABSERVER_SPARQL_MAX_DEPTH", 128, int),
             max_request_bytes=_env_number("VOCABSERVER_MAX_REQUEST", 1_048_576, int),
+            session_hours=_env_number("VOCABSERVER_SESSION_HOURS", 12.0),
             load_limits=LoadLimits.from_environment(),
         )
 

@@ -22,6 +22,8 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS proposal_events (proposal INTEGER NOT NULL, time TEXT NOT NULL, actor TEXT NOT NULL, "
     "action TEXT NOT NULL, detail TEXT)",
     "CREATE TABLE IF NOT EXISTS private_vocabularies (vocab TEXT PRIMARY KEY, since TEXT NOT NULL, actor TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sessions (digest TEXT PRIMARY KEY, user TEXT NOT NULL, created TEXT NOT NULL, "
+    "expires REAL NOT NULL)",
 )
 
 

@@ -6,8 +6,11 @@ first administrator is created with `vocabserver user create NAME --role admin`.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 import sqlite3
+import time
 from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
@@ -96,19 +99,65 @@ class Users:
                  "lastLogin": r[4]} for r in rows]
 
     def set_password(self, name: str, password: str) -> bool:
+        """A new password; every session of the user ends (a stolen cookie stops working with the old password)."""
         digest = self._hash(password)
         with self.database.connection() as connection:
+            connection.execute("DELETE FROM sessions WHERE user = ?", (name,))
             return connection.execute("UPDATE users SET password = ? WHERE name = ?", (digest, name)).rowcount > 0
 
     def set_role(self, name: str, role: str, vocabularies: list[str] | None = None) -> bool:
+        """A new role; every session of the user ends (they sign in again with the new rights)."""
         vocabularies = list(vocabularies or [])
         self._check(name, role, vocabularies)
         with self.database.connection() as connection:
+            connection.execute("DELETE FROM sessions WHERE user = ?", (name,))
             return connection.execute("UPDATE users SET role = ?, vocabularies = ? WHERE name = ?",
                                       (role, ",".join(vocabularies), name)).rowcount > 0
 
     def delete(self, name: str) -> bool:
-        """Remove the user and revoke the tokens made for them."""
+        """Remove the user, their sessions and the tokens made for them."""
         with self.database.connection() as connection:
             connection.execute("DELETE FROM tokens WHERE user = ?", (name,))
+            connection.execute("DELETE FROM sessions WHERE user = ?", (name,))
             return connection.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount > 0
+
+    # -- sessions of the pages: kept here, so that signing out ends them for real ----------------------------
+    # The cookie is signed but holds only the user's name and a random session id; the id's digest is kept
+    # here with its expiry, and checked at each request. Signing out, a new password, a new role, the user's
+    # deletion or "sign out everywhere" delete the rows: a copy of the cookie then opens nothing.
+    @staticmethod
+    def _session_digest(session_id: str) -> str:
+        return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+    def open_session(self, name: str, lifetime_s: float) -> str:
+        """A new session of `name` for `lifetime_s` seconds; its id, for the cookie."""
+        session_id = secrets.token_urlsafe(32)
+        now = time.time()
+        with self.database.connection() as connection:
+            connection.execute("DELETE FROM sessions WHERE expires < ?", (now,))  # keep the table small
+            connection.execute("INSERT INTO sessions (digest, user, created, expires) VALUES (?, ?, ?, ?)",
+                               (self._session_digest(session_id), name, _now(), now + lifetime_s))
+        return session_id
+
+    def session_user(self, name: str, session_id: str) -> Principal | None:
+        """The user of a live session (its id held by `name`, not expired), else None."""
+        with self.database.connection() as connection:
+            row = connection.execute(
+                "SELECT u.role, u.vocabularies FROM sessions s JOIN users u ON u.name = s.user "
+                "WHERE s.digest = ? AND s.user = ? AND s.expires >= ?",
+                (self._session_digest(session_id or ""), name, time.time())).fetchone()
+        return Principal(name, row[0], tuple(v for v in row[1].split(",") if v)) if row else None
+
+    def close_session(self, session_id: str) -> None:
+        with self.database.connection() as connection:
+            connection.execute("DELETE FROM sessions WHERE digest = ?", (self._session_digest(session_id or ""),))
+
+    def end_sessions(self, name: str) -> int:
+        """Sign `name` out everywhere; how many sessions ended."""
+        with self.database.connection() as connection:
+            return connection.execute("DELETE FROM sessions WHERE user = ?", (name,)).rowcount
+
+    def sessions(self, name: str) -> int:
+        with self.database.connection() as connection:
+            return connection.execute("SELECT COUNT(*) FROM sessions WHERE user = ? AND expires >= ?",
+                                      (name, time.time())).fetchone()[0]

@@ -37,7 +37,7 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     app.secret_key = session_key(Path(store.path) if store.path else None)
     app.config.update(SESSION_COOKIE_NAME="vocabserver_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=store.base_uri.startswith("https:"),
-                      PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
                       # CSRF is checked by each form view (login.csrf.protect()); the APIs take bearer tokens.
                       WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)
     app.extensions["vocabserver.core"] = core

@@ -91,6 +91,16 @@ def set_password(name: str):
     return redirect("/admin", 303)
 
 
+@blueprint.post("/admin/users/<name>/sessions/end")
+def end_sessions(name: str):
+    """Sign a user out everywhere (a lost laptop, a cookie that may have been copied)."""
+    _admin(write=True)
+    if core().users.get(name) is None:
+        return _page(404, f"no user {name!r}")
+    flash(i18n.translate("sessions_ended", name=name, n=core().users.end_sessions(name)))
+    return redirect("/admin", 303)
+
+
 @blueprint.post("/admin/users/<name>/delete")
 def delete_user(name: str):
     who = _admin(write=True)

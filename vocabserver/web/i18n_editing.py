@@ -149,4 +149,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "new_password": ("Nouveau mot de passe", "New password"),
     "set_password": ("Changer le mot de passe", "Set the password"),
     "password_set": ("Mot de passe de {name} changé.", "Password of {name} changed."),
+    "sessions_ended": ("{name} est déconnecté partout ({n} session(s) fermée(s)).",
+                       "{name} is signed out everywhere ({n} session(s) ended)."),
+    "sign_out_everywhere": ("Déconnecter partout", "Sign out everywhere"),
 }

@@ -26,11 +26,12 @@ def _next(target: str | None) -> str:
 
 
 def signed_in():
-    """The user of this session (None when signed out, or when the account was deleted since)."""
+    """The user of this session: None when signed out, or when the session was ended since on the server (signed
+    out from another copy of the cookie, a new password or role, the account deleted, expired)."""
     name = session.get("user")
     if not name:
         return None
-    found = core().users.get(name)
+    found = core().users.session_user(name, session.get("sid", ""))
     if found is None:
         session.clear()
     return found
@@ -59,6 +60,7 @@ def login():
         return _form(401, i18n.translate("login_failed"), name)
     session.clear()  # a new session at sign-in: nothing from before carries over
     session["user"] = user.name
+    session["sid"] = core().users.open_session(user.name, core().settings.session_hours * 3600)
     session.permanent = True
     return redirect(_next(request.form.get("next")), 303)
 
@@ -66,5 +68,7 @@ def login():
 @blueprint.post("/logout")
 def logout():
     csrf.protect()
+    if session.get("sid"):
+        core().users.close_session(session["sid"])  # ended on the server: a copy of the cookie opens nothing
     session.clear()
     return redirect("/", 303)
