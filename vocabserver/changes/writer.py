@@ -34,6 +34,8 @@ _CLASS_COUNTS = {v: k for k, v in CLASS_PARTITIONS.items()} | {
 
 
 
+# The IRIs a change may add: what a page may publish as a link (never javascript:, data:, file:…).
+LINK_SCHEMES = {"http", "https", "urn"}
 # A change moving more triples than this is flushed to disk before it is acknowledged: the next SPARQL view
 # (a checkpoint, which flushes what is in memory) then costs milliseconds, not the second a 167,000-triple
 # memtable takes — paid by the writer, not by the first query after it.
@@ -84,7 +86,8 @@ class Writer:
                 current[uri] = now
         if current:
             raise Stale("changed since you read it: " + ", ".join(sorted(current)) + " (nothing was written; "
-                        "read the current version, apply your change to it, and send it again)", current)
+                        "read the current version — the ETag or `version` of GET /api/v1/concept?uri=… —, "
+                        "apply your change to it, and send it again)", current)
 
     # -- writing ---------------------------------------------------------------------------------
     def apply(self, changeset: ChangeSet) -> tuple[Change | None, list]:
@@ -114,6 +117,11 @@ class Writer:
                     if any(isinstance(term, ox.BlankNode) for term in (triple.subject, triple.object)):
                         raise BadChange("blank nodes cannot be edited (they have no name to find them again): "
                                         f"give the resource an IRI ({ntriples([triple]).strip()})")
+                for triple in changeset.added:
+                    for term in (triple.subject, triple.predicate, triple.object):
+                        if isinstance(term, ox.NamedNode) and term.value.split(":", 1)[0].lower() not in LINK_SCHEMES:
+                            raise BadChange(f"rule link-scheme: {term.value[:80]!r} is not an http, https or urn IRI "
+                                            f"(a page would publish it as a link: {ntriples([triple]).strip()[:300]})")
                 self._check_versions(changeset, vocab_id)
                 reduced = changeset.reduced(
                     lambda t, g=graph: self.store.contains(ox.Quad(t.subject, t.predicate, t.object, g)))

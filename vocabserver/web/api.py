@@ -223,7 +223,15 @@ def concept():
         raise NotFound(f"no concept {uri}")
     # The version a write about this concept sends back (`versions` of POST /api/v1/changes): 412 if stale.
     details["version"] = core().writer.concept_version(uri, store().graph_iri(details["vocab"]))
-    return json_response(details, _variant())
+    response = json_response(details, _variant())
+    # The ETag begins with the concept's version — what If-Match of a write about it expects — and ends with the
+    # answer's own validator (the labels of its neighbours may change while the concept does not).
+    tag = f'{details["version"]}.{response.headers["ETag"].strip(chr(34))}'
+    if request.if_none_match and request.if_none_match.contains(tag):
+        response = Response(status=304)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["ETag"] = f'"{tag}"'
+    return response
 
 
 @blueprint.get("/api/v1/vocabularies/<vocab_id>/top")

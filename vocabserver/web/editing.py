@@ -74,7 +74,8 @@ def _versioned(changeset, uri: str):
         raise PreconditionRequired("send If-Match with the concept's ETag (from GET /api/v1/concept or the last "
                                    "write), so that a change made meanwhile is not overwritten")
     if not request.if_match.star_tag:
-        changeset.concept_versions = {uri: next(iter(request.if_match.as_set()), "")}
+        # GET /api/v1/concept's ETag is "<version>.<validator of that answer>": the version is what is compared.
+        changeset.concept_versions = {uri: next(iter(request.if_match.as_set()), "").split(".", 1)[0]}
     return changeset
 
 

@@ -1,0 +1,68 @@
+"""Write routes held to their rules whatever the route (issue 21, cases 9 and 10), through a real server process:
+the concept's ETag is the version If-Match expects; `javascript:` and `data:` IRIs are refused on every write
+route and never published."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import requests
+
+from .conftest import Server, cli
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+BASE = "http://vocab.test/"
+EPEE = BASE + "deno/zaqmycctwh"  # "épée" in DENO
+
+
+@pytest.fixture(scope="module")
+def served(loaded_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("write-routes") / "store"
+    shutil.copytree(loaded_dir, folder)
+    made = cli("token", "create", "--name", "editor", "--role", "editor", "--vocab", "deno", data_dir=folder)
+    assert made.returncode == 0, made.stderr
+    server = Server(folder, base_uri=BASE)
+    server.auth = {"Authorization": "Bearer " + made.stdout.strip().splitlines()[-1]}
+    yield server
+    server.stop()
+
+
+def test_the_concept_etag_is_what_if_match_expects(served):
+    read = served.get("/api/v1/concept", params={"uri": EPEE})
+    assert read.status_code == 200
+    etag = read.headers["ETag"]
+    assert etag.strip('"').startswith(read.json()["version"])
+    again = served.get("/api/v1/concept", params={"uri": EPEE}, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    url = f"{served.url}/api/v1/vocabularies/deno/concepts"
+    body = {"altLabel": {"fr": ["épée d'essai etag"]}, "comment": "If-Match from the ETag"}
+    saved = requests.patch(url, params={"uri": EPEE}, json=body, headers=served.auth | {"If-Match": etag}, timeout=30)
+    assert saved.status_code == 200, saved.text
+    # The same ETag again is now stale: 412, and the message says where to read the current one.
+    stale = requests.patch(url, params={"uri": EPEE}, json=body, headers=served.auth | {"If-Match": etag}, timeout=30)
+    assert stale.status_code == 412 and "GET /api/v1/concept" in stale.text
+    missing = requests.patch(url, params={"uri": EPEE}, json=body, headers=served.auth, timeout=30)
+    assert missing.status_code == 428 and "GET /api/v1/concept" in missing.text
+    fresh = served.get("/api/v1/concept", params={"uri": EPEE})
+    assert fresh.headers["ETag"] != etag
+
+
+@pytest.mark.parametrize("iri", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
+                                 "file:///etc/passwd"])
+def test_links_other_than_http_are_refused_on_every_write_route(served, iri):
+    triple = f"<{EPEE}> <{SKOS}exactMatch> <{iri.replace('<', '%3C').replace('>', '%3E')}> ."
+    graph = BASE + "graph/deno"
+    answers = {
+        "changes API": requests.post(served.url + "/api/v1/changes", json={"vocab": "deno", "added": [triple]},
+                                     headers=served.auth, timeout=30),
+        "SPARQL Update": requests.post(served.url + "/sparql", timeout=30, headers=served.auth,
+                                       data={"update": f"INSERT DATA {{ GRAPH <{graph}> {{ {triple} }} }}"}),
+        "Graph Store": requests.post(served.url + "/store", params={"graph": graph}, data=triple.encode(),
+                                     headers=served.auth | {"Content-Type": "application/n-triples"}, timeout=30),
+    }
+    for route, answer in answers.items():
+        assert answer.status_code == 400, (route, answer.status_code, answer.text)
+        assert "link-scheme" in answer.text, (route, answer.text)
+    concept = served.get("/api/v1/concept", params={"uri": EPEE}).json()
+    assert iri.split(":")[0] + ":" not in str(concept.get("mappings", {}))
