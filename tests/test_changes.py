@@ -493,6 +493,9 @@ SHADOWED = [
      f'WHERE {{ GRAPH ?g {{ ?c skos:prefLabel "vase"@fr }} }}', True),
     (f'PREFIX skos: <{SKOS}> INSERT {{ GRAPH <{BASE}graph/objets> {{ ?c skos:altLabel "pot"@fr }} }} '
      f'USING <{BASE}graph/libre> WHERE {{ ?c skos:prefLabel "vase"@fr }}', True),
+    # no dataset named: the WHERE reads the union, as queries do (it found nothing before: an empty default graph)
+    (f'PREFIX skos: <{SKOS}> INSERT {{ GRAPH <{BASE}graph/objets> {{ ?c skos:note "dans l’union"@fr }} }} '
+     f'WHERE {{ ?c skos:prefLabel "vase"@fr }}', True),
     # not covered: two operations, a typed literal, a blank node, DROP — the scratch copy runs them
     (f'PREFIX skos: <{SKOS}> INSERT {{ GRAPH <{BASE}graph/objets> {{ ?c skos:notation "1"^^<http://www.w3.org/2001/'
      f'XMLSchema#integer> }} }} WHERE {{ GRAPH <{BASE}graph/objets> {{ ?c skos:prefLabel "vase"@fr }} }}', False),

@@ -66,3 +66,28 @@ def test_links_other_than_http_are_refused_on_every_write_route(served, iri):
         assert "link-scheme" in answer.text, (route, answer.text)
     concept = served.get("/api/v1/concept", params={"uri": EPEE}).json()
     assert iri.split(":")[0] + ":" not in str(concept.get("mappings", {}))
+
+
+def test_the_default_graph_of_updates_is_the_union_and_read_only(served):
+    """Case 8: `COPY DEFAULT TO <graph/tech>` emptied TECH (updates read the default graph as empty). The default
+    graph is now the union, as for queries: updates read it, and may not copy, clear or write it."""
+    graph = BASE + "graph/deno"
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+
+    def triples() -> int:
+        answer = requests.post(served.url + "/sparql", data={"query": count}, timeout=30,
+                               headers={"Accept": "application/sparql-results+json"})
+        return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+
+    before = triples()
+    for update in (f"COPY DEFAULT TO <{graph}>", f"MOVE DEFAULT TO GRAPH <{graph}>", "CLEAR DEFAULT",
+                   f"ADD <{graph}> TO DEFAULT"):
+        answer = requests.post(served.url + "/sparql", data={"update": update}, headers=served.auth, timeout=60)
+        assert answer.status_code == 400 and "union" in answer.text, (update, answer.status_code, answer.text)
+    assert triples() == before
+    # A WHERE without a dataset reads the union: here DENO's "épée" found without naming its graph.
+    update = (f'INSERT {{ GRAPH <{graph}> {{ ?c <{SKOS}editorialNote> "vue dans l’union"@fr }} }} '
+              f'WHERE {{ ?c <{SKOS}prefLabel> "épée"@fr FILTER(?c = <{EPEE}>) }}')
+    answer = requests.post(served.url + "/sparql", data={"update": update}, headers=served.auth, timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert triples() == before + 1

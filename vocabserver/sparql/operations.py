@@ -37,6 +37,11 @@ class OperationRefused(ValueError):
     """An operation that cannot run (a missing graph without SILENT, a write into the default graph)."""
 
 
+DEFAULT_READ_ONLY = ("the default graph of this endpoint is the union of the vocabularies, as for queries: "
+                     "updates may read it (WHERE) but not write, clear, copy or move it — name the graph "
+                     "(GRAPH <…>) to copy or clear, e.g. COPY <{base}graph/deno> TO <…>")
+
+
 def _split(text: str, skeleton: str) -> list[tuple[int, int]]:
     """(start, end) of each operation: the text between top-level semicolons."""
     spans, depth, start = [], 0, 0
@@ -161,8 +166,8 @@ def _one(net: _Net, workspace: Workspace, prologue: str, text: str, skeleton: st
     clear = _CLEAR.match(skeleton)
     if clear:
         silent = bool(clear.group(2))
-        if clear.group(3):  # DEFAULT: the default graph is always empty here
-            return True
+        if clear.group(3):  # DEFAULT: the union of the vocabularies, read-only
+            raise OperationRefused(DEFAULT_READ_ONLY.format(base=workspace.base_uri))
         # NAMED and ALL: the graphs clients may write, and those this request created.
         graphs = list(dict.fromkeys(writable + list(net.added))) if (clear.group(4) or clear.group(5)) else iris[:1]
         for graph in graphs:
@@ -177,9 +182,12 @@ def _one(net: _Net, workspace: Workspace, prologue: str, text: str, skeleton: st
     transfer = _TRANSFER.match(skeleton)
     if transfer:
         kind, silent = transfer.group(1).upper(), bool(transfer.group(2))
+        if transfer.group(4) or transfer.group(6):
+            # Copying the union into a vocabulary, or anything into the union: never what was meant (an empty
+            # default graph silently emptied the target before).
+            raise OperationRefused(DEFAULT_READ_ONLY.format(base=workspace.base_uri))
         names = iter(iris)
-        source = next(names) if transfer.group(3) else ox.DefaultGraph()
-        target = next(names) if transfer.group(5) else ox.DefaultGraph()
+        source, target = next(names), next(names)
         if not net.exists(source):
             if silent:
                 return True
@@ -187,14 +195,10 @@ def _one(net: _Net, workspace: Workspace, prologue: str, text: str, skeleton: st
         if source == target:
             return True
         content = net.triples(source)
-        if isinstance(target, ox.DefaultGraph):
-            if content:
-                raise OperationRefused("default")
-        else:
-            kept = set(content)
-            deleted = [t for t in net.triples(target) if t not in kept] if kind in ("COPY", "MOVE") else []
-            net.apply(target, deleted, content)
-        if kind == "MOVE" and isinstance(source, ox.NamedNode):
+        kept = set(content)
+        deleted = [t for t in net.triples(target) if t not in kept] if kind in ("COPY", "MOVE") else []
+        net.apply(target, deleted, content)
+        if kind == "MOVE":
             net.clear(source)
         return True
     # DELETE/INSERT … WHERE: its shadow form, evaluated on the workspace.

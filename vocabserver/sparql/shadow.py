@@ -155,8 +155,9 @@ def rewrite(text: str, skeleton: str, ns: str, readable: list[ox.NamedNode], emp
         head = f"WITH {with_graph.n3()}" if with_graph is not None else ""
         own_dataset = any(k == "USING" for _p, k in keywords)
     if not own_dataset:
-        # The dataset the scratch copy gave: the readable graphs as named graphs, and WITH's graph (or an empty
-        # one) as the default graph — never a load in progress or a shadow graph.
-        default = with_graph.n3() if with_graph is not None else f"<{empty}>"
-        rest = f"USING {default} " + " ".join(f"USING NAMED {g}" for g in readable) + " " + rest
+        # The dataset of queries: the readable graphs as named graphs, and as the default graph their union (or
+        # WITH's graph) — never a load in progress or a shadow graph.
+        default = f"USING {with_graph.n3()}" if with_graph is not None else \
+            " ".join(f"USING {g}" for g in readable) or f"USING <{empty}>"
+        rest = default + " " + " ".join(f"USING NAMED {g}" for g in readable) + " " + rest
     return Rewrite(templates, prologue, head, rest, ns)

@@ -70,7 +70,8 @@ def plan(text: str, graphs_in_store: list[ox.NamedNode], limits: GuardLimits, us
         data = _data_operations(text, skeleton)
         if data is not None:
             return PlannedUpdate(text, [], data)
-    if _WIDE.search(skeleton):
+    if _WIDE.search(skeleton) or (_WHERE.search(skeleton) and not _OWN_DATASET.search(skeleton)):
+        # Every graph: the update may name any, or reads the default graph, which is their union (as for queries).
         return PlannedUpdate(text, list(graphs_in_store), skeleton=skeleton, writable=list(graphs_in_store))
     prefixes = {}
     for match in _PREFIX.finditer(skeleton):

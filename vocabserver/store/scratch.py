@@ -35,13 +35,30 @@ class ScratchCopy:
         for graph in graphs:
             self.before[graph] = source.dump_graph(graph)
             self._store.bulk_load(self.before[graph], format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            # The default graph is the union of the graphs, as for queries: read by a WHERE, never written.
+            self._store.bulk_load(self.before[graph], format=ox.RdfFormat.N_TRIPLES)
+        self._default = self._default_lines()
 
     def update(self, text: str, base: str | None = None) -> None:
         """Run the update on the copy (pyoxigraph's SyntaxError and errors pass through)."""
         self._store.update(text, base_iri=base)
 
+    def _default_lines(self) -> set:
+        return set(self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines())
+
     def wrote_default_graph(self) -> bool:
-        return any(True for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        """Whether the update wrote the default graph itself: added to it, or removed from it what the named graphs
+        still hold (CLEAR ALL, which empties the graphs too, is not a write of the union)."""
+        after = self._default_lines()
+        if after - self._default:
+            return True
+        gone = self._default - after
+        if not gone:
+            return False
+        held = set()
+        for graph in self._store.named_graphs():
+            held.update(self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines())
+        return bool(gone & held)
 
     def named_graphs(self) -> list:
         return list(self._store.named_graphs())
