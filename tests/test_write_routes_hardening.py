@@ -91,3 +91,32 @@ def test_the_default_graph_of_updates_is_the_union_and_read_only(served):
     answer = requests.post(served.url + "/sparql", data={"update": update}, headers=served.auth, timeout=60)
     assert answer.status_code == 200, answer.text
     assert triples() == before + 1
+
+
+def test_a_write_into_one_vocabulary_cannot_state_things_about_another(served):
+    """Case 7: DENO's editor wrote a second French prefLabel on a TECH concept through the changes API; also
+    through SPARQL Update and the Graph Store Protocol. Refused with the rule and the concept, nothing written."""
+    found = requests.post(served.url + "/sparql", timeout=30, headers={"Accept": "application/sparql-results+json"},
+                          data={"query": f'SELECT ?c WHERE {{ GRAPH <{BASE}graph/tech> {{ ?c <{SKOS}prefLabel> "bronze"@fr }} }}'})
+    bronze = found.json()["results"]["bindings"][0]["c"]["value"]
+    triple = f'<{bronze}> <{SKOS}prefLabel> "alliage de cuivre"@fr .'
+    graph = BASE + "graph/deno"
+    answers = {
+        "changes API": requests.post(served.url + "/api/v1/changes", json={"vocab": "deno", "added": [triple]},
+                                     headers=served.auth, timeout=30),
+        "SPARQL Update": requests.post(served.url + "/sparql", timeout=30, headers=served.auth,
+                                       data={"update": f"INSERT DATA {{ GRAPH <{graph}> {{ {triple} }} }}"}),
+        "Graph Store": requests.post(served.url + "/store", params={"graph": graph}, data=triple.encode(),
+                                     headers=served.auth | {"Content-Type": "application/n-triples"}, timeout=30),
+    }
+    for route, answer in answers.items():
+        assert answer.status_code == 409, (route, answer.status_code, answer.text)
+        assert answer.json()["rule"] == "other-vocabulary" and answer.json()["resources"] == [bronze], route
+    labels = requests.post(served.url + "/sparql", timeout=30, headers={"Accept": "application/sparql-results+json"},
+                           data={"query": f"SELECT ?l WHERE {{ <{bronze}> <{SKOS}prefLabel> ?l }}"}).json()
+    assert [b["l"]["value"] for b in labels["results"]["bindings"]] == ["bronze"]
+    # A link from DENO to that concept (the concept as object) is still fine.
+    link = f"<{EPEE}> <{SKOS}related> <{bronze}> ."
+    answer = requests.post(served.url + "/api/v1/changes", json={"vocab": "deno", "added": [link]},
+                           headers=served.auth, timeout=30)
+    assert answer.status_code in (201, 409) and answer.json().get("rule") != "other-vocabulary", answer.text

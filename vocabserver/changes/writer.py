@@ -17,7 +17,8 @@ from collections import Counter
 
 import pyoxigraph as ox
 
-from vocabserver.changes.changeset import ChangeSet, Conflict, NotFound, Refused, Stale, WriteError, ntriples
+from vocabserver.changes.changeset import (Blocked, ChangeSet, Conflict, NotFound, Refused, Stale, WriteError,
+                                          ntriples)
 from vocabserver.changes.history import Change, History
 from vocabserver.changes.validation import LARGE, CONCEPT, Overlay, touched, validate, validate_whole
 from vocabserver.store.catalogue import CLASS_PARTITIONS, PROPERTY_PARTITIONS, now_literal
@@ -60,6 +61,19 @@ class Writer:
             migrated = self.history.migrate()
             if migrated:
                 log.info("change log: %d changes migrated to triple terms", migrated)
+
+    def _foreign_subjects(self, changeset: ChangeSet, graph: ox.NamedNode) -> list[ox.NamedNode]:
+        """Subjects of added triples that another vocabulary describes and this one does not: a write into one
+        vocabulary must not state things about another's concepts (a second prefLabel on a TECH concept written
+        by DENO's editor)."""
+        others = {g for g in self.store.live_graphs() if g != graph and g != self.store.catalogue.graph}
+        foreign = []
+        for subject in {t.subject for t in changeset.added if isinstance(t.subject, ox.NamedNode)}:
+            if any(True for _ in self.store.quads(subject, None, None, graph)):
+                continue  # one of this vocabulary's resources
+            if any(q.graph_name in others for q in self.store.quads(subject, None, None, None)):
+                foreign.append(subject)
+        return sorted(foreign, key=lambda s: s.value)
 
     def exclusive(self):
         """Hold the write lock across a read-then-write (a SPARQL update computing its changesets)."""
@@ -122,6 +136,14 @@ class Writer:
                         if isinstance(term, ox.NamedNode) and term.value.split(":", 1)[0].lower() not in LINK_SCHEMES:
                             raise BadChange(f"rule link-scheme: {term.value[:80]!r} is not an http, https or urn IRI "
                                             f"(a page would publish it as a link: {ntriples([triple]).strip()[:300]})")
+                if vocab_id is not None:
+                    foreign = self._foreign_subjects(changeset, graph)
+                    if foreign:
+                        raise Blocked("other-vocabulary", (
+                            f"a change of {vocab_id} may only state triples about {vocab_id}'s own resources (its "
+                            "scheme, concepts and collections, or new ones); these are described by another "
+                            "vocabulary — change them there (a link to them, with the resource as object, is fine)"),
+                            [s.value for s in foreign[:20]])
                 self._check_versions(changeset, vocab_id)
                 reduced = changeset.reduced(
                     lambda t, g=graph: self.store.contains(ox.Quad(t.subject, t.predicate, t.object, g)))
