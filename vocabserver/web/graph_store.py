@@ -21,6 +21,7 @@ from vocabserver.web.auth import may_write, principal
 from vocabserver.web.context import core, store
 from vocabserver.web.negotiation import negotiate
 from vocabserver.web.representations import RDF_OFFERS, rdf_bytes
+from vocabserver.web.privacy import hidden, hidden_graphs
 
 blueprint = Blueprint("graph_store", __name__)
 _GRAPH_FORMATS = {f.media_type: f for f in FORMATS if f.name in ("turtle", "rdfxml", "ntriples", "jsonld")}
@@ -63,12 +64,33 @@ def read_graph():
     if graph is None:
         triples = []
     elif graph in (store().catalogue.graph, store().history_graph) or _exists(graph):
-        triples = [q.triple for q in store().quads(None, None, None, graph)]
+        triples = _readable_triples(graph)
     else:
         raise NotFound(f"no graph {graph.value}")
     response = Response(rdf_bytes(triples, offer), mimetype=offer.media_type)
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def _readable_triples(graph: ox.NamedNode) -> list[ox.Triple]:
+    """The graph as this caller may read it: the change log and the catalogue without what concerns a private
+    vocabulary the caller may not see (its changes, their triples and comments; its catalogue entry)."""
+    quads = store().quads(None, None, None, graph)
+    private = hidden()
+    if not private or graph not in (store().catalogue.graph, store().history_graph):
+        return [q.triple for q in quads]
+    if graph == store().history_graph:
+        vocabulary = ox.NamedNode(store().base_uri + "ns#vocabulary")
+        secret = {q.subject for q in store().quads(None, vocabulary, None, graph) if q.object.value in private}
+        return [q.triple for q in quads if q.subject not in secret]
+    datasets = [store().catalogue.dataset(v).value for v in private]
+    graphs = hidden_graphs()
+
+    def secret(term) -> bool:
+        return isinstance(term, ox.NamedNode) and (term.value in graphs or any(
+            term.value == d or term.value.startswith(d + "#") for d in datasets))
+
+    return [q.triple for q in quads if not secret(q.subject) and not secret(q.object)]
 
 
 def _payload(graph: ox.NamedNode) -> list[ox.Triple]:

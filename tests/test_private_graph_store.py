@@ -1,0 +1,56 @@
+"""A private vocabulary does not leak through the Graph Store Protocol (issue 21, case 1), through a real server
+process: the change log and the catalogue read anonymously leave out what concerns it; an account holder reads
+them whole."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import requests
+
+from .conftest import Server, cli
+
+BASE = "http://vocab.test/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+EPEE = BASE + "deno/zaqmycctwh"
+
+
+@pytest.fixture(scope="module")
+def served(loaded_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("private-gsp") / "store"
+    shutil.copytree(loaded_dir, folder)
+    made = cli("token", "create", "--name", "admin", "--role", "admin", data_dir=folder)
+    assert made.returncode == 0, made.stderr
+    assert cli("private", "deno", data_dir=folder).returncode == 0
+    server = Server(folder, base_uri=BASE)
+    server.auth = {"Authorization": "Bearer " + made.stdout.strip().splitlines()[-1]}
+    written = requests.post(server.url + "/api/v1/changes", headers=server.auth, timeout=30, json={
+        "vocab": "deno", "comment": "motif confidentiel",
+        "added": [f'<{EPEE}> <{SKOS}altLabel> "colichemarde secrète"@fr .']})
+    assert written.status_code == 201, written.text
+    yield server
+    server.stop()
+
+
+def _graph(server, name: str, headers: dict | None = None) -> str:
+    answer = requests.get(server.url + "/store", params={"graph": BASE + "graph/" + name}, timeout=60,
+                          headers={"Accept": "application/n-triples"} | (headers or {}))
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+def test_the_change_log_and_catalogue_leave_out_a_private_vocabulary(served):
+    log = _graph(served, "history")
+    assert "colichemarde" not in log and "motif confidentiel" not in log and '"deno"' not in log
+    assert "zaqmycctwh" not in log
+    assert '"tech"' in log  # the public vocabularies' changes (their loads) are there
+    catalogue = _graph(served, "catalogue")
+    assert "dataset/deno" not in catalogue and "graph/deno" not in catalogue
+    assert "dataset/tech" in catalogue
+
+
+def test_an_account_holder_reads_them_whole(served):
+    log = _graph(served, "history", served.auth)
+    assert "colichemarde secrète" in log and "motif confidentiel" in log
+    assert "dataset/deno" in _graph(served, "catalogue", served.auth)
