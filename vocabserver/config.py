@@ -61,6 +61,10 @@ class Settings:
     sparql_max_depth: int = 128  # nested brackets in one query
     max_request_bytes: int = 1_048_576  # body of one HTTP request (forms, queries)
     session_hours: float = 12.0  # how long a sign-in to the pages lasts
+    jobs_max: int = 8  # validation jobs queued or running, in all
+    jobs_per_client: int = 2  # of one client (a token, a user, or an address without an account)
+    jobs_queue_mb: int = 256  # megabytes of files waiting to be checked, in all
+    jobs_anonymous: bool = True  # whether a caller without an account may start jobs
     load_limits: "LoadLimits" = None  # type: ignore[assignment]
 
     def __post_init__(self):
@@ -87,6 +91,10 @@ class Settings:
             sparql_max_depth=_env_number("VOCABSERVER_SPARQL_MAX_DEPTH", 128, int),
             max_request_bytes=_env_number("VOCABSERVER_MAX_REQUEST", 1_048_576, int),
             session_hours=_env_number("VOCABSERVER_SESSION_HOURS", 12.0),
+            jobs_max=_env_number("VOCABSERVER_JOBS_MAX", 8, int),
+            jobs_per_client=_env_number("VOCABSERVER_JOBS_PER_CLIENT", 2, int),
+            jobs_queue_mb=_env_number("VOCABSERVER_JOBS_QUEUE_MB", 256, int),
+            jobs_anonymous=os.environ.get("VOCABSERVER_JOBS_ANONYMOUS", "1").lower() not in ("0", "false", "no"),
             load_limits=LoadLimits.from_environment(),
         )
 

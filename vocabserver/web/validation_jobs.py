@@ -19,14 +19,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from flask import Blueprint, request
-from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, Unauthorized
 
 from vocabserver.records.formats import InputError, open_records
 from vocabserver.records.html import write_html
 from vocabserver.records.reports import tee_csv, write_json
 from vocabserver.records.validate import Validation
 from vocabserver.web.answers import json_answer
+from vocabserver.web.context import core
 from vocabserver.web.validation import (_TOKEN, KEPT_SECONDS, UPLOAD_MAX, _reports, new_validation,
                                          write_corrected)
 
@@ -65,9 +66,59 @@ def _run(job: dict, folder: Path, received: Path, name: str, validation: Validat
         job["values"] = validation.summary.values
 
 
+def _client() -> tuple[str, bool]:
+    """Who starts a job, for its bounds: a token, a signed-in user, or else an address; and whether they have an
+    account."""
+    from vocabserver.web.login import signed_in
+
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        found = core().tokens.check(token.strip())
+        if found is not None:
+            return f"token:{found.name}", True
+    user = signed_in()
+    if user is not None:
+        return f"user:{user.name}", True
+    return f"address:{request.remote_addr or '?'}", False
+
+
+def _refused(status: int, message: str, retry_after: int) -> Response:
+    response = json_answer({"error": "Too Many Requests" if status == 429 else "Service Unavailable",
+                            "status": status, "message": message}, status)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _admit(client: str, has_account: bool, size: int | None) -> Response | None:
+    """A refusal when this job would pass a bound (per client, in all, bytes waiting), else None: jobs run one
+    after another, so an unbounded queue is hours of work and gigabytes of files for anyone who posts."""
+    settings = core().settings
+    if not has_account and not settings.jobs_anonymous:
+        raise Unauthorized("validation jobs need an account here (a token, or sign in); POST /api/v1/validate "
+                           "checks a small file at once without one")
+    with _lock:
+        active = [j for j in _jobs.values() if j["status"] in ("queued", "running")]
+        waiting = sum(j.get("bytes", 0) for j in active if j["status"] == "queued")
+    mine = sum(1 for j in active if j.get("client") == client)
+    if mine >= settings.jobs_per_client:
+        return _refused(429, f"{mine} of your jobs are queued or running (at most {settings.jobs_per_client}): "
+                             "wait for one to end", 30)
+    if len(active) >= settings.jobs_max:
+        return _refused(503, f"{len(active)} validation jobs are queued or running (at most {settings.jobs_max}): "
+                             "try again in a minute", 60)
+    if size is not None and waiting + size > settings.jobs_queue_mb * 1024 * 1024:
+        return _refused(503, f"{(waiting + size) // (1024 * 1024)} MB of files would wait to be checked (at most "
+                             f"{settings.jobs_queue_mb} MB): try again in a minute", 60)
+    return None
+
+
 @blueprint.post("/api/v1/validate/jobs")
 def start():
     request.max_content_length = UPLOAD_MAX
+    client, has_account = _client()
+    refused = _admit(client, has_account, request.content_length)
+    if refused is not None:
+        return refused
     validation = new_validation(request.args.get("fields"))
     token = secrets.token_urlsafe(24)
     folder = _reports() / token
@@ -85,7 +136,8 @@ def start():
     if received.stat().st_size == 0:
         received.unlink()
         raise BadRequest("send the file of records as the request's body")
-    job = {"id": token, "status": "queued", "records": 0, "values": 0, "created": time.time()}
+    job = {"id": token, "status": "queued", "records": 0, "values": 0, "created": time.time(), "client": client,
+           "bytes": received.stat().st_size}
     with _lock:
         for key in [k for k, j in _jobs.items() if time.time() - j["created"] > KEPT_SECONDS]:
             del _jobs[key]
