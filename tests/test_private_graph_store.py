@@ -54,3 +54,33 @@ def test_an_account_holder_reads_them_whole(served):
     log = _graph(served, "history", served.auth)
     assert "colichemarde secrète" in log and "motif confidentiel" in log
     assert "dataset/deno" in _graph(served, "catalogue", served.auth)
+
+
+def test_a_public_concept_linked_to_a_private_one_shows_its_uri_alone(served):
+    """Case 2: a TECH concept mapped to DENO's "épée" (DENO private) showed "épée", its vocabulary and
+    hasChildren in its page, Turtle, /api/v1/concept, Skosmos data and the history diff."""
+    found = requests.post(served.url + "/sparql", timeout=30, headers={"Accept": "application/sparql-results+json"},
+                          data={"query": f'SELECT ?c WHERE {{ GRAPH <{BASE}graph/tech> {{ ?c <{SKOS}prefLabel> "bronze"@fr }} }}'})
+    bronze = found.json()["results"]["bindings"][0]["c"]["value"]
+    linked = requests.post(served.url + "/api/v1/changes", headers=served.auth, timeout=30, json={
+        "vocab": "tech", "added": [f"<{bronze}> <{SKOS}relatedMatch> <{EPEE}> ."]})
+    assert linked.status_code == 201, linked.text
+    concept = requests.get(served.url + "/api/v1/concept", params={"uri": bronze}, timeout=30).json()
+    assert concept["mappings"]["relatedMatch"] == [{"uri": EPEE}]
+    answers = {
+        "page": requests.get(served.url + "/resource", params={"uri": bronze}, headers={"Accept": "text/html"},
+                             timeout=30),
+        "turtle": requests.get(served.url + "/resource", params={"uri": bronze}, headers={"Accept": "text/turtle"},
+                               timeout=30),
+        "skosmos": requests.get(served.url + "/rest/v1/data", params={"uri": bronze}, timeout=30,
+                                headers={"Accept": "application/ld+json"}),
+        "history": requests.get(served.url + "/history/tech", timeout=30),
+    }
+    for name, answer in answers.items():
+        assert answer.status_code == 200, (name, answer.status_code)
+        text = answer.text.replace("ex. épée, huile, portrait…", "")  # the search box's placeholder
+        assert "épée" not in text and "\\u00e9p\\u00e9e" not in text, name
+    assert EPEE in answers["turtle"].text  # the link stays, as a bare URI
+    # An account holder sees the label.
+    seen = requests.get(served.url + "/api/v1/concept", params={"uri": bronze}, headers=served.auth, timeout=30)
+    assert seen.json()["mappings"]["relatedMatch"][0]["prefLabel"] == "épée"

@@ -38,7 +38,8 @@ NOT_OTHER = {*SHOWN, SKOS + "narrower", SKOS + "member", SKOS + "memberList", SK
 
 
 def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = "fr",
-                    vocab_id: str | None = None, narrower_offset: int = 0, narrower_limit: int = 1000) -> dict | None:
+                    vocab_id: str | None = None, narrower_offset: int = 0, narrower_limit: int = 1000,
+                    hidden: frozenset[str] = frozenset()) -> dict | None:
     """Everything about one concept, or None if no live vocabulary describes `uri` as a concept.
 
     Narrower concepts come sorted and paged (`narrowerTotal` says how many): "Personnes représentées" has
@@ -113,18 +114,20 @@ def concept_details(store: VocabStore, index: LabelIndex, uri: str, lang: str = 
         for values in by_language.values():
             values.sort()
     # Relations with their labels, alphabetically: what a page or a client renders without more requests.
+    # A linked concept of a vocabulary the caller may not read (private) is given by its URI alone: neither its
+    # label nor its vocabulary leaves through another vocabulary's answers.
     for key in ("broader", "related", "replacedBy"):
-        out[key] = _linked_sorted(index, vocab, out[key], lang)
+        out[key] = _linked_sorted(index, vocab, out[key], lang, hidden)
     if concept is not None:
         children = index.children(concept)
         out["narrowerTotal"] = len(children)
         out["narrower"] = [_item(index, c, lang) for c in children[narrower_offset:narrower_offset + narrower_limit]]
     else:
-        items = _linked_sorted(index, vocab, narrower_uris, lang)
+        items = _linked_sorted(index, vocab, narrower_uris, lang, hidden)
         out["narrowerTotal"] = len(items)
         out["narrower"] = items[narrower_offset:narrower_offset + narrower_limit]
     for key, targets in out["mappings"].items():
-        out["mappings"][key] = [_linked(index, None, target, lang) for target in sorted(set(targets))]
+        out["mappings"][key] = [_linked(index, None, target, lang, hidden) for target in sorted(set(targets))]
     out["notation"] = sorted(out["notation"])
     label, label_lang = _choose(out["prefLabel"], lang)
     out["label"], out["labelLang"] = label or uri, label_lang
@@ -213,20 +216,21 @@ def _choose(labels: dict[str, str], lang: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def _linked(index: LabelIndex, vocab: str | None, uri: str, lang: str) -> dict:
-    """A related resource with its label when the index knows it (preferably in the same vocabulary)."""
-    candidates = index.concepts_of(uri)
+def _linked(index: LabelIndex, vocab: str | None, uri: str, lang: str, hidden: frozenset[str] = frozenset()) -> dict:
+    """A related resource with its label when the index knows it (preferably in the same vocabulary), and the
+    caller may read its vocabulary (`hidden`: the private ones it may not)."""
+    candidates = [c for c in index.concepts_of(uri) if index.vocab_of(c) not in hidden]
     same = [c for c in candidates if vocab is None or index.vocab_of(c) == vocab] or candidates
     return _item(index, same[0], lang) if same else {"uri": uri}
 
 
-def _linked_sorted(index: LabelIndex, vocab: str, uris, lang: str) -> list[dict]:
+def _linked_sorted(index: LabelIndex, vocab: str, uris, lang: str, hidden: frozenset[str] = frozenset()) -> list[dict]:
     """Related resources alphabetically (folded label), those the index does not know last."""
     def key(item: dict) -> tuple:
         label = item.get("prefLabel")
         return (0, fold(label), label, item["uri"]) if label else (1, "", "", item["uri"])
 
-    return sorted((_linked(index, vocab, uri, lang) for uri in set(uris)), key=key)
+    return sorted((_linked(index, vocab, uri, lang, hidden) for uri in set(uris)), key=key)
 
 
 def replacements(store: VocabStore, index: LabelIndex, uri: str, lang: str = "fr") -> list[dict]:

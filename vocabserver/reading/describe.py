@@ -61,7 +61,7 @@ def describe(store: VocabStore, iri: str, per_property: int = 1000, skip_graphs:
     if not triples:
         return None
     linked.pop(subject, None)
-    for found in store.labels_of(list(linked)).values():
+    for found in store.labels_of(list(linked), skip_graphs).values():
         triples.extend(found)
     # The same statement may come from two graphs: once is enough.
     description.triples = list(dict.fromkeys(triples))

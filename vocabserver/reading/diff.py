@@ -22,12 +22,13 @@ NAMES = {SKOS + "prefLabel": "pref_label", SKOS + "altLabel": "used_for", SKOS +
 SHOWN_MAX = 300  # triples a change page spells out; a load says its counts
 
 
-def _label(index, uri: str, lang: str) -> str | None:
-    found = index.concepts_of(uri)
+def _label(index, uri: str, lang: str, hidden: frozenset[str] = frozenset()) -> str | None:
+    """The concept's label, unless its vocabulary is one the reader may not see (then its URI alone is shown)."""
+    found = [c for c in index.concepts_of(uri) if index.vocab_of(c) not in hidden]
     return index.label_of(found[0], lang)[0] if found else None
 
 
-def readable(change, index, lang: str = "fr") -> list[dict]:
+def readable(change, index, lang: str = "fr", hidden: frozenset[str] = frozenset()) -> list[dict]:
     """[{uri, label, rows: [{sign: "+"|"-", key | property, text, uri, lang}]}], subjects in order of appearance;
     structural back-links (narrower, hasTopConcept) stated by the other end are left out when their forward
     link is shown."""
@@ -43,10 +44,11 @@ def readable(change, index, lang: str = "fr") -> list[dict]:
                     (triple.subject.value, triple.object.value) in forward:
                 continue  # the other end's link says it already
             subject = triple.subject.value if isinstance(triple.subject, ox.NamedNode) else str(triple.subject)
-            entry = subjects.setdefault(subject, {"uri": subject, "label": _label(index, subject, lang), "rows": []})
+            entry = subjects.setdefault(subject, {"uri": subject, "label": _label(index, subject, lang, hidden),
+                                                  "rows": []})
             row = {"sign": sign, "key": NAMES.get(predicate), "property": compact_iri(predicate)}
             if isinstance(triple.object, ox.NamedNode):
-                row |= {"uri": triple.object.value, "text": _label(index, triple.object.value, lang) or
+                row |= {"uri": triple.object.value, "text": _label(index, triple.object.value, lang, hidden) or
                         compact_iri(triple.object.value)}
             else:
                 boolean = triple.object.datatype.value.endswith("#boolean") if hasattr(triple.object, "datatype") else False

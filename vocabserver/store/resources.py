@@ -74,9 +74,9 @@ class ResourceReads:
         live = self.live_graphs()
         return [q for q in self.store.quads_for_pattern(ox.NamedNode(uri), None, None, None) if q.graph_name in live]
 
-    def labels_of(self, resources: list[ox.NamedNode]) -> dict[ox.NamedNode, list[ox.Triple]]:
-        """The label triples of each resource (its prefLabels, else its titles) in the live graphs: one
-        operation whatever the number of resources."""
+    def labels_of(self, resources: list[ox.NamedNode], skip_graphs=frozenset()) -> dict[ox.NamedNode, list[ox.Triple]]:
+        """The label triples of each resource (its prefLabels, else its titles) in the live graphs but
+        `skip_graphs` (IRIs: private vocabularies'): one operation whatever the number of resources."""
         if not resources:
             return {}
         self.count_operation()
@@ -85,7 +85,7 @@ class ResourceReads:
         for resource in resources:
             for preferred in _PREFERRED:
                 triples = [q.triple for q in self.store.quads_for_pattern(resource, ox.NamedNode(preferred), None, None)
-                           if q.graph_name in live]
+                           if q.graph_name in live and q.graph_name.value not in skip_graphs]
                 if triples:
                     found[resource] = triples
                     break

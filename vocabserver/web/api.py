@@ -15,7 +15,7 @@ from vocabserver.web import params
 from vocabserver.web.caching import AnswerCache, cacheable, not_modified
 from vocabserver.web.context import core, labels, store
 from vocabserver.web.openapi import openapi_document
-from vocabserver.web.privacy import marker, visible
+from vocabserver.web.privacy import hidden, marker, visible
 from vocabserver.web.representations import html_page
 
 blueprint = Blueprint("api", __name__)
@@ -218,7 +218,7 @@ def concept():
     lang = params.language(default="fr")
     details = concept_details(store(), labels(), uri, lang, params.text("vocab"),
                               narrower_offset=params.integer("narrower_offset", 0, 0, 10_000_000),
-                              narrower_limit=params.integer("narrower_limit", 1000, 0, 100_000))
+                              narrower_limit=params.integer("narrower_limit", 1000, 0, 100_000), hidden=hidden())
     if details is None:
         raise NotFound(f"no concept {uri}")
     # The version a write about this concept sends back (`versions` of POST /api/v1/changes): 412 if stale.

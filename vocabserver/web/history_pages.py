@@ -22,6 +22,7 @@ from vocabserver.web.auth import may_write, principal
 from vocabserver.web.changes import change_or_404, visible_changes
 from vocabserver.web.context import core, labels, store
 from vocabserver.web.login import signed_in
+from vocabserver.web.privacy import hidden
 
 blueprint = Blueprint("history_pages", __name__)
 PAGE = 50
@@ -40,7 +41,7 @@ def _page(vocab_id: str | None, uri: str | None, title: str, status: int = 200, 
         change = log.get(number)
         if change is not None and change.added_count + change.removed_count <= SHOWN_MAX:
             change = log.get(number, with_triples=True)  # its triples, to be shown in words
-        changes.append({"change": change, "subjects": readable(change, labels(), lang),
+        changes.append({"change": change, "subjects": readable(change, labels(), lang, hidden()),
                         "revertible": user is not None and not change.not_kept and user.may_write(change.vocabulary)})
     response = render("history.html", "", status=status, title=title, changes=changes, pager=pager,
                       total=len(numbers), message=message, back=request.full_path.rstrip("?"))

@@ -28,7 +28,7 @@ from vocabserver.web.caching import cacheable, not_modified
 from vocabserver.web.context import labels, store
 from vocabserver.web.representations import link_href, local_path
 from vocabserver.web.login import signed_in
-from vocabserver.web.privacy import searchable, visible
+from vocabserver.web.privacy import hidden, searchable, visible
 
 blueprint = Blueprint("pages", __name__)
 
@@ -246,14 +246,14 @@ def concept_page(iri: str, alternates: list) -> Response | None:
     index, lang = labels(), i18n.label_language()
     page_number = _page_number()
     details = concept_details(store(), index, iri, lang, narrower_offset=(page_number - 1) * NARROWER_PAGE,
-                              narrower_limit=NARROWER_PAGE)
+                              narrower_limit=NARROWER_PAGE, hidden=hidden())
     if details is None:
         return None
     info = store().vocabularies()[details["vocab"]]
     narrower_pager = _pager(details["narrowerTotal"], NARROWER_PAGE)
     if narrower_pager["page"] != page_number:  # past the last page: show the last one
         details = concept_details(store(), index, iri, lang, narrower_offset=narrower_pager["offset"],
-                                  narrower_limit=NARROWER_PAGE)
+                                  narrower_limit=NARROWER_PAGE, hidden=hidden())
     narrower = {"total": details["narrowerTotal"], "pager": narrower_pager, "rows": details["narrower"]}
     # The tree beside the page: the first path from the top down to this concept, which can be expanded.
     chain = []
