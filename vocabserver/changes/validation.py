@@ -52,6 +52,8 @@ class Overlay:
             self.by_pair[(triple.subject, triple.predicate)].append(triple.object)
 
     def objects(self, subject, predicate) -> list:
+        if isinstance(subject, ox.Literal):
+            return []  # a literal is no subject (a broader link to a text is reported, not followed)
         found = [q.object for q in self.store.quads(subject, predicate, None, self.graph)
                  if q.triple not in self.removed]
         found += self.by_pair.get((subject, predicate), ())
@@ -65,6 +67,8 @@ class Overlay:
     def described(self, subject) -> bool:
         if any(True for t in self.by_subject.get(subject, ())):
             return True
+        if isinstance(subject, ox.Literal):
+            return False
         return any(q.triple not in self.removed for q in self.store.quads(subject, None, None, self.graph))
 
     def referrers(self, obj) -> list[ox.Triple]:
