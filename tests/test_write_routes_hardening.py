@@ -120,3 +120,23 @@ def test_a_write_into_one_vocabulary_cannot_state_things_about_another(served):
     answer = requests.post(served.url + "/api/v1/changes", json={"vocab": "deno", "added": [link]},
                            headers=served.auth, timeout=30)
     assert answer.status_code in (201, 409) and answer.json().get("rule") != "other-vocabulary", answer.text
+
+
+def test_only_an_administrator_may_write_across_vocabularies_and_says_so(served, loaded_dir):
+    found = requests.post(served.url + "/sparql", timeout=30, headers={"Accept": "application/sparql-results+json"},
+                          data={"query": f'SELECT ?c WHERE {{ GRAPH <{BASE}graph/tech> {{ ?c <{SKOS}prefLabel> "bronze"@fr }} }}'})
+    bronze = found.json()["results"]["bindings"][0]["c"]["value"]
+    body = {"vocab": "deno", "added": [f'<{bronze}> <{SKOS}editorialNote> "vu depuis DENO"@fr .'],
+            "acrossVocabularies": True}
+    editor = requests.post(served.url + "/api/v1/changes", json=body, headers=served.auth, timeout=30)
+    assert editor.status_code == 403 and "administrator" in editor.text
+    made = cli("token", "create", "--name", "root", "--role", "admin", data_dir=served.data_dir)
+    admin = {"Authorization": "Bearer " + made.stdout.strip().splitlines()[-1]}
+    refused = requests.post(served.url + "/api/v1/changes", json=body | {"acrossVocabularies": False}, headers=admin,
+                            timeout=30)
+    assert refused.status_code == 409 and refused.json()["rule"] == "other-vocabulary"
+    accepted = requests.post(served.url + "/api/v1/changes", json=body, headers=admin, timeout=30)
+    assert accepted.status_code == 201, accepted.text
+    # Its revert restores the state before, across vocabularies as the change was.
+    reverted = requests.post(f"{served.url}/api/v1/changes/{accepted.json()['id']}/revert", headers=admin, timeout=30)
+    assert reverted.status_code == 201, reverted.text

@@ -86,6 +86,9 @@ class ChangeSet:
     vocabulary_version: str | None = None
     concept_versions: dict[str, str] = field(default_factory=dict)
     reverts: int | None = None  # the change this one undoes
+    # An administrator's explicit word that the change may state triples about another vocabulary's resources
+    # (rule other-vocabulary); a revert restores what was there, so it may too.
+    across_vocabularies: bool = False
 
     def reduced(self, present) -> "ChangeSet":
         """Only what changes: `present(triple)` says whether the graph holds a triple now. A triple both
@@ -95,7 +98,7 @@ class ChangeSet:
         both = set(removed) & set(self.added)
         return ChangeSet(self.graph, [t for t in removed if t not in both], [t for t in added if t not in both],
                          self.actor, self.comment, self.kind, self.vocabulary_version, dict(self.concept_versions),
-                         self.reverts)
+                         self.reverts, self.across_vocabularies)
 
     @property
     def empty(self) -> bool:

@@ -136,7 +136,7 @@ class Writer:
                         if isinstance(term, ox.NamedNode) and term.value.split(":", 1)[0].lower() not in LINK_SCHEMES:
                             raise BadChange(f"rule link-scheme: {term.value[:80]!r} is not an http, https or urn IRI "
                                             f"(a page would publish it as a link: {ntriples([triple]).strip()[:300]})")
-                if vocab_id is not None:
+                if vocab_id is not None and not changeset.across_vocabularies:
                     foreign = self._foreign_subjects(changeset, graph)
                     if foreign:
                         raise Blocked("other-vocabulary", (
@@ -256,7 +256,8 @@ class Writer:
                 raise Conflict(f"change {number} cannot be reverted: later change(s) "
                                f"{', '.join(map(str, later))} touched the same triples; revert those first", later)
             inverse = ChangeSet(ox.NamedNode(change.graph), list(change.added), list(change.removed), actor,
-                                comment or f"revert of change {number}", "revert", reverts=number)
+                                comment or f"revert of change {number}", "revert", reverts=number,
+                                across_vocabularies=True)
             return self.apply(inverse)
 
     # -- the catalogue follows -----------------------------------------------------------------------

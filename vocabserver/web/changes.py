@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from vocabserver.changes.changeset import ChangeSet, parse_triples
 from vocabserver.web import params
@@ -113,10 +113,14 @@ def write_change():
     comment = body.get("comment", "")
     if not isinstance(comment, str) or len(comment) > 2000:
         raise BadRequest("'comment' must be a text of at most 2,000 characters")
+    across = body.get("acrossVocabularies", False)
+    if across is not False and (across is not True or who.role != "admin"):
+        raise Forbidden("'acrossVocabularies': true (triples about another vocabulary's resources) is an "
+                        "administrator's explicit choice")
     match = request.headers.get("If-Match")
     changeset = ChangeSet(store().graph_iri(vocabulary), _triples(body, "removed"), _triples(body, "added"),
                           who.name, comment, "edit", match.strip('"') if match and match != "*" else None,
-                          dict(versions))
+                          dict(versions), across_vocabularies=across)
     change, findings = core().writer.apply(changeset)
     if change is None:
         return _json({"status": "unchanged", "message": "the store already holds this state: nothing recorded"})

@@ -378,7 +378,10 @@ def openapi_document(base_uri: str) -> dict:
             "removed": {"type": "array", "items": _STRING, "description": "N-Triples lines to remove."},
             "added": {"type": "array", "items": _STRING, "description": "N-Triples lines to add."},
             "versions": {"type": "object", "additionalProperties": _STRING,
-                         "description": "Concept URI -> the version you read (412 when it changed since)."}}},
+                         "description": "Concept URI -> the version you read (412 when it changed since)."},
+            "acrossVocabularies": {"type": "boolean", "description": "An administrator's explicit choice to state "
+                                   "triples about another vocabulary's resources (refused otherwise: 409 "
+                                   "other-vocabulary; 403 for another role)."}}},
         "ConceptDraft": {"type": "object", "properties": {
             "prefLabel": {"type": "object", "additionalProperties": _STRING, "description": '{"fr": "statuette"}'},
             "altLabel": {"type": "object", "additionalProperties": {"type": "array", "items": _STRING}},
