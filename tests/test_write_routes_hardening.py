@@ -137,6 +137,12 @@ def test_only_an_administrator_may_write_across_vocabularies_and_says_so(served,
     assert refused.status_code == 409 and refused.json()["rule"] == "other-vocabulary"
     accepted = requests.post(served.url + "/api/v1/changes", json=body, headers=admin, timeout=30)
     assert accepted.status_code == 201, accepted.text
+    # The effect on the union is checked: a second French prefLabel of a TECH concept is a finding.
+    second = requests.post(served.url + "/api/v1/changes", headers=admin, timeout=30, json={
+        "vocab": "deno", "acrossVocabularies": True, "added": [f'<{bronze}> <{SKOS}prefLabel> "airain"@fr .']})
+    assert second.status_code == 201, second.text
+    assert [f["check"] for f in second.json()["findings"]] == ["union-two-preflabels"]
+    requests.post(f"{served.url}/api/v1/changes/{second.json()['id']}/revert", headers=admin, timeout=30)
     # Its revert restores the state before, across vocabularies as the change was.
     reverted = requests.post(f"{served.url}/api/v1/changes/{accepted.json()['id']}/revert", headers=admin, timeout=30)
     assert reverted.status_code == 201, reverted.text

@@ -28,6 +28,7 @@ from vocabserver.store.stats import scheme_entry
 
 log = logging.getLogger(__name__)
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 SCHEME = ox.NamedNode("http://www.w3.org/2004/02/skos/core#ConceptScheme")
 _LABEL_COUNTS = {PROPERTY_PARTITIONS[k]: k for k in ("prefLabels", "altLabels", "hiddenLabels")}
 _CLASS_COUNTS = {v: k for k, v in CLASS_PARTITIONS.items()} | {
@@ -74,6 +75,27 @@ class Writer:
             if any(q.graph_name in others for q in self.store.quads(subject, None, None, None)):
                 foreign.append(subject)
         return sorted(foreign, key=lambda s: s.value)
+
+    def _union_findings(self, changeset: ChangeSet, graph: ox.NamedNode) -> list:
+        """What a change across vocabularies does to the union that readers see: a prefLabel added to a resource
+        another vocabulary already labels in the same language (two prefLabels in the union)."""
+        from vocabserver.changes.checks import Finding
+
+        others = {g for g in self.store.live_graphs() if g != graph and g != self.store.catalogue.graph}
+        out = []
+        for triple in changeset.added:
+            if triple.predicate.value != SKOS_PREF or not isinstance(triple.object, ox.Literal):
+                continue
+            language = (triple.object.language or "").split("-")[0].lower()
+            clash = [q for q in self.store.quads(triple.subject, triple.predicate, None, None)
+                     if q.graph_name in others and isinstance(q.object, ox.Literal) and
+                     (q.object.language or "").split("-")[0].lower() == language and q.object != triple.object]
+            if clash:
+                out.append(Finding("error", "union-two-preflabels", (
+                    f"{triple.subject.value} would have two prefLabels in '{language or 'no language'}' in the union "
+                    f"of the vocabularies: {triple.object.value!r} here and {clash[0].object.value!r} in "
+                    f"{clash[0].graph_name.value}"), [triple.subject.value]))
+        return out
 
     def exclusive(self):
         """Hold the write lock across a read-then-write (a SPARQL update computing its changesets)."""
@@ -156,6 +178,8 @@ class Writer:
                     if refusals:
                         raise Refused(vocab_id, refusals)
                     findings.extend(new)
+                    if changeset.across_vocabularies:
+                        findings.extend(self._union_findings(reduced, graph))
                 parts.append((reduced, vocab_id))
             if not parts:
                 return [], findings
