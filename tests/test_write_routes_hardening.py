@@ -28,6 +28,26 @@ def served(loaded_dir, tmp_path_factory):
     server.stop()
 
 
+def _write_everywhere(served, triple: str) -> dict:
+    """The same triple added to DENO through the three write routes."""
+    graph = BASE + "graph/deno"
+    return {
+        "changes API": requests.post(served.url + "/api/v1/changes", json={"vocab": "deno", "added": [triple]},
+                                     headers=served.auth, timeout=30),
+        "SPARQL Update": requests.post(served.url + "/sparql", timeout=30, headers=served.auth,
+                                       data={"update": f"INSERT DATA {{ GRAPH <{graph}> {{ {triple} }} }}"}),
+        "Graph Store": requests.post(served.url + "/store", params={"graph": graph}, data=triple.encode(),
+                                     headers=served.auth | {"Content-Type": "application/n-triples"}, timeout=30),
+    }
+
+
+def _bronze(served) -> str:
+    """The TECH concept "bronze" (another vocabulary than DENO)."""
+    found = requests.post(served.url + "/sparql", timeout=30, headers={"Accept": "application/sparql-results+json"},
+                          data={"query": f'SELECT ?c WHERE {{ GRAPH <{BASE}graph/tech> {{ ?c <{SKOS}prefLabel> "bronze"@fr }} }}'})
+    return found.json()["results"]["bindings"][0]["c"]["value"]
+
+
 def test_the_concept_etag_is_what_if_match_expects(served):
     read = served.get("/api/v1/concept", params={"uri": EPEE})
     assert read.status_code == 200
@@ -52,15 +72,7 @@ def test_the_concept_etag_is_what_if_match_expects(served):
                                  "file:///etc/passwd"])
 def test_links_other_than_http_are_refused_on_every_write_route(served, iri):
     triple = f"<{EPEE}> <{SKOS}exactMatch> <{iri.replace('<', '%3C').replace('>', '%3E')}> ."
-    graph = BASE + "graph/deno"
-    answers = {
-        "changes API": requests.post(served.url + "/api/v1/changes", json={"vocab": "deno", "added": [triple]},
-                                     headers=served.auth, timeout=30),
-        "SPARQL Update": requests.post(served.url + "/sparql", timeout=30, headers=served.auth,
-                                       data={"update": f"INSERT DATA {{ GRAPH <{graph}> {{ {triple} }} }}"}),
-        "Graph Store": requests.post(served.url + "/store", params={"graph": graph}, data=triple.encode(),
-                                     headers=served.auth | {"Content-Type": "application/n-triples"}, timeout=30),
-    }
+    answers = _write_everywhere(served, triple)
     for route, answer in answers.items():
         assert answer.status_code == 400, (route, answer.status_code, answer.text)
         assert "link-scheme" in answer.text, (route, answer.text)
@@ -96,19 +108,9 @@ def test_the_default_graph_of_updates_is_the_union_and_read_only(served):
 def test_a_write_into_one_vocabulary_cannot_state_things_about_another(served):
     """Case 7: DENO's editor wrote a second French prefLabel on a TECH concept through the changes API; also
     through SPARQL Update and the Graph Store Protocol. Refused with the rule and the concept, nothing written."""
-    found = requests.post(served.url + "/sparql", timeout=30, headers={"Accept": "application/sparql-results+json"},
-                          data={"query": f'SELECT ?c WHERE {{ GRAPH <{BASE}graph/tech> {{ ?c <{SKOS}prefLabel> "bronze"@fr }} }}'})
-    bronze = found.json()["results"]["bindings"][0]["c"]["value"]
+    bronze = _bronze(served)
     triple = f'<{bronze}> <{SKOS}prefLabel> "alliage de cuivre"@fr .'
-    graph = BASE + "graph/deno"
-    answers = {
-        "changes API": requests.post(served.url + "/api/v1/changes", json={"vocab": "deno", "added": [triple]},
-                                     headers=served.auth, timeout=30),
-        "SPARQL Update": requests.post(served.url + "/sparql", timeout=30, headers=served.auth,
-                                       data={"update": f"INSERT DATA {{ GRAPH <{graph}> {{ {triple} }} }}"}),
-        "Graph Store": requests.post(served.url + "/store", params={"graph": graph}, data=triple.encode(),
-                                     headers=served.auth | {"Content-Type": "application/n-triples"}, timeout=30),
-    }
+    answers = _write_everywhere(served, triple)
     for route, answer in answers.items():
         assert answer.status_code == 409, (route, answer.status_code, answer.text)
         assert answer.json()["rule"] == "other-vocabulary" and answer.json()["resources"] == [bronze], route
@@ -123,9 +125,7 @@ def test_a_write_into_one_vocabulary_cannot_state_things_about_another(served):
 
 
 def test_only_an_administrator_may_write_across_vocabularies_and_says_so(served, loaded_dir):
-    found = requests.post(served.url + "/sparql", timeout=30, headers={"Accept": "application/sparql-results+json"},
-                          data={"query": f'SELECT ?c WHERE {{ GRAPH <{BASE}graph/tech> {{ ?c <{SKOS}prefLabel> "bronze"@fr }} }}'})
-    bronze = found.json()["results"]["bindings"][0]["c"]["value"]
+    bronze = _bronze(served)
     body = {"vocab": "deno", "added": [f'<{bronze}> <{SKOS}editorialNote> "vu depuis DENO"@fr .'],
             "acrossVocabularies": True}
     editor = requests.post(served.url + "/api/v1/changes", json=body, headers=served.auth, timeout=30)
