@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_large_changes.py [--json bench/results-large-changes.json]
 
-Times, one after the other on the same store: dropping AUTR's graph (what Graph Store DELETE does: one
+Times, one after the other on the same store: a SPARQL view of the store (a checkpoint, and a worker's
+read-only open of it; medians of 5) before any change; dropping AUTR's graph (what Graph Store DELETE does: one
 changeset removing its 167,000 triples), reverting that drop, then `CLEAR ALL ; INSERT DATA {…}` through the SPARQL
 Update path (every graph emptied: about 458,000 triples, evaluated on a writable checkpoint), and the first
 SPARQL view (checkpoint) made after each.
@@ -32,7 +33,9 @@ def main() -> None:
     from vocabserver.changes.changeset import ChangeSet
     from vocabserver.sparql.guard import GuardLimits
     from vocabserver.sparql.update import run_update
-    from vocabserver.store.sources import Checkpoints
+    import statistics
+
+    from vocabserver.store.sources import Checkpoints, open_source
 
     work = Path(tempfile.mkdtemp(prefix="vocabserver-large-"))
     try:
@@ -40,6 +43,18 @@ def main() -> None:
         store, writer = core.store, core.writer
         views = Checkpoints(store)
         results: dict = {}
+        made, opened = [], []
+        for _ in range(5):
+            started = time.perf_counter()
+            view = views()
+            made.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            reader, _graphs = open_source(view)
+            opened.append(time.perf_counter() - started)
+            del reader
+            Checkpoints.remove(view)
+        results["checkpoint_ms"] = round(statistics.median(made) * 1000, 1)
+        results["open_read_only_ms"] = round(statistics.median(opened) * 1000, 1)
 
         def timed(name: str, action):
             started = time.perf_counter()

@@ -156,8 +156,3 @@ class Users:
         """Sign `name` out everywhere; how many sessions ended."""
         with self.database.connection() as connection:
             return connection.execute("DELETE FROM sessions WHERE user = ?", (name,)).rowcount
-
-    def sessions(self, name: str) -> int:
-        with self.database.connection() as connection:
-            return connection.execute("SELECT COUNT(*) FROM sessions WHERE user = ? AND expires >= ?",
-                                      (name, time.time())).fetchone()[0]

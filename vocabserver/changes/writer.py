@@ -38,9 +38,9 @@ _CLASS_COUNTS = {v: k for k, v in CLASS_PARTITIONS.items()} | {
 
 # The IRIs a change may add: what a page may publish as a link (never javascript:, data:, file:…).
 LINK_SCHEMES = {"http", "https", "urn"}
-# A change moving more triples than this is flushed to disk before it is acknowledged: the next SPARQL view
-# (a checkpoint, which flushes what is in memory) then costs milliseconds, not the second a 167,000-triple
-# memtable takes — paid by the writer, not by the first query after it.
+# A change moving more triples than this is large: it is flushed to disk before it is acknowledged, so that the
+# next SPARQL view (a checkpoint, which flushes what is in memory) is paid by the writer, not by the first query
+# after it; and the SPARQL service makes that view at once (sparql/service.py).
 FLUSH_ABOVE = 5_000
 
 
@@ -63,11 +63,14 @@ class Writer:
             if migrated:
                 log.info("change log: %d changes migrated to triple terms", migrated)
 
+    def _other_vocabularies(self, graph: ox.NamedNode) -> set[ox.NamedNode]:
+        return {g for g in self.store.live_graphs() if g != graph and g != self.store.catalogue.graph}
+
     def _foreign_subjects(self, changeset: ChangeSet, graph: ox.NamedNode) -> list[ox.NamedNode]:
         """Subjects of added triples that another vocabulary describes and this one does not: a write into one
         vocabulary must not state things about another's concepts (a second prefLabel on a TECH concept written
         by DENO's editor)."""
-        others = {g for g in self.store.live_graphs() if g != graph and g != self.store.catalogue.graph}
+        others = self._other_vocabularies(graph)
         foreign = []
         for subject in {t.subject for t in changeset.added if isinstance(t.subject, ox.NamedNode)}:
             if any(True for _ in self.store.quads(subject, None, None, graph)):
@@ -81,7 +84,7 @@ class Writer:
         another vocabulary already labels in the same language (two prefLabels in the union)."""
         from vocabserver.changes.checks import Finding
 
-        others = {g for g in self.store.live_graphs() if g != graph and g != self.store.catalogue.graph}
+        others = self._other_vocabularies(graph)
         out = []
         for triple in changeset.added:
             if triple.predicate.value != SKOS_PREF or not isinstance(triple.object, ox.Literal):

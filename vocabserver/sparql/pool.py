@@ -7,7 +7,7 @@ is killed and replaced, and the CPU it used is given back.
 
 A worker reads an immutable view of the store (`store.sources`: a checkpoint
 opened read-only). Each query is sent with the view it must read; a worker
-holding an older one opens the new one first (≈10 ms), so a commit never
+holding an older one opens the new one first (≈13 ms), so a commit never
 interrupts queries and a query always reads a view at least as new as the
 last commit before it. A view no worker holds any more is deleted.
 
@@ -250,7 +250,7 @@ class EvaluatorPool:
         return source.generation if source is not None else None
 
     def refresh(self, generation: str) -> None:
-        """Before a query: a view of the store at `generation` or later (a checkpoint costs ≈15 ms, made only
+        """Before a query: a view of the store at `generation` or later (a checkpoint: milliseconds, made only
         when a commit came since the last one). Workers switch to it at their next query."""
         if self._source is None or generation == self._source.generation:
             return

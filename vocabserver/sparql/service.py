@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from vocabserver.changes.writer import FLUSH_ABOVE
 from vocabserver.sparql.guard import GuardLimits, GuardRefused, Scan, scan
 from vocabserver.sparql.light import is_light
 from vocabserver.sparql.evaluation import run_query
@@ -57,7 +58,6 @@ class Limits:
         return GuardLimits(self.max_query, self.max_depth)
 
 log = logging.getLogger(__name__)
-EAGER_VIEW_ABOVE = 5_000  # triples moved by a change, beyond which the workers' next view is made at once
 
 
 @dataclass
@@ -100,12 +100,12 @@ class SparqlService:
 
     def on_change(self, change=None) -> None:
         """A commit was announced. The next query that goes to the workers makes a view of the store at least as
-        new as it (`run`: ≈15 ms), so a query sent after a write sees that write, and a stream of small edits
-        without queries costs nothing here. After a large change the view is made at once in the background:
-        RocksDB may still be writing it out, which the first query would otherwise wait for (up to a second
-        after reverting a 167,000-triple drop)."""
+        new as it (`run`: a checkpoint, milliseconds), so a query sent after a write sees that write, and a stream of small edits
+        without queries costs nothing here. After a large change (changes/writer.py FLUSH_ABOVE) the view is made
+        at once in the background: the checkpoint then copies RocksDB's large write-ahead log, which the first
+        query would otherwise wait for (bench/README.md, "Large changes")."""
         moved = (getattr(change, "added_count", 0) or 0) + (getattr(change, "removed_count", 0) or 0)
-        if moved > EAGER_VIEW_ABOVE:
+        if moved > FLUSH_ABOVE:
             threading.Thread(target=self._refresh_quietly, name="sparql-view", daemon=True).start()
 
     def _refresh_quietly(self) -> None:

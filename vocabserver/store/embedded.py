@@ -27,6 +27,7 @@ from vocabserver.store.errors import (  # noqa: F401 - also imported from here
 from vocabserver.rdf.namespaces import SKOS_PREFIXES
 from vocabserver.store.resources import ResourceReads
 from vocabserver.store.scratch import clear_workspaces
+from vocabserver.store.sources import readable_graphs
 from vocabserver.store.writes import StoreWrites
 from vocabserver.rdf.formats import RdfFormatInfo
 
@@ -149,8 +150,8 @@ class VocabStore(ResourceReads, StoreWrites):
         may see (a read-only view can hold a load's staging graph: then queries name the live graphs)."""
         modified = self.modified()
         if self._union_live is None or self._union_live[0] != modified:
-            readable = set(self.readable_graphs())
-            self._union_live = (modified, all(g in readable for g in self.store.named_graphs()))
+            # The rule the SPARQL workers apply to their checkpoints (store/sources.py), on this store.
+            self._union_live = (modified, readable_graphs(self.store, self.base_uri) is None)
         return self._union_live[1]
 
     # -- naming -----------------------------------------------------------

@@ -1,8 +1,8 @@
 """What the SPARQL worker processes read (sparql/pool.py): an immutable view of the store.
 
 - `checkpoints` (a store on disk that this process writes): pyoxigraph's `Store.backup`, a RocksDB checkpoint
-  made of hard links beside the store (≈15 ms at bundled size, whatever the size of the last change),
-  opened read-only by the workers (≈10 ms). A new one is made when a query arrives after a commit, so a query
+  made of hard links beside the store (3 ms on a quiet store at bundled size, more after writes, whose
+  memtable it flushes), opened read-only by the workers (13 ms; bench/bench_large_changes.py). A new one is made when a query arrives after a commit, so a query
   sees every write acknowledged before it; a worker switches to it between two queries; a checkpoint no
   worker holds any more is deleted. Nothing is copied into a worker's memory.
 - `directory` (a server opened read-only, several processes): the store directory itself, read-only.

@@ -20,6 +20,15 @@ def _unauthorized(message: str, invalid: bool = False) -> Unauthorized:
     return Unauthorized(message, www_authenticate=WWWAuthenticate("Bearer", parameters))
 
 
+def account() -> Principal | None:
+    """Who the request is when it has an account — a valid bearer token, else the signed-in user of the pages'
+    session — or None; never a refusal (for what an account changes: private vocabularies, job bounds)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return core().tokens.check(token.strip())
+    return signed_in()
+
+
 def principal() -> Principal:
     """Who the request acts for: `Authorization: Bearer <token>` (tools), or the signed-in user of the pages'
     session when the request carries the session's CSRF token (X-CSRFToken header or csrf_token field), so that

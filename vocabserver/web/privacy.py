@@ -21,12 +21,9 @@ _SEPARATORS = re.compile(r"[/.,;]")
 
 
 def _has_account() -> bool:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return core().tokens.check(token.strip()) is not None
-    from vocabserver.web.login import signed_in
+    from vocabserver.web.auth import account
 
-    return signed_in() is not None
+    return account() is not None
 
 
 def hidden() -> frozenset[str]:

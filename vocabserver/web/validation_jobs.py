@@ -67,18 +67,13 @@ def _run(job: dict, folder: Path, received: Path, name: str, validation: Validat
 
 
 def _client() -> tuple[str, bool]:
-    """Who starts a job, for its bounds: a token, a signed-in user, or else an address; and whether they have an
-    account."""
-    from vocabserver.web.login import signed_in
+    """Who starts a job, for its bounds: an account (a token or a signed-in user), or else an address; and
+    whether they have an account."""
+    from vocabserver.web.auth import account
 
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        found = core().tokens.check(token.strip())
-        if found is not None:
-            return f"token:{found.name}", True
-    user = signed_in()
-    if user is not None:
-        return f"user:{user.name}", True
+    found = account()
+    if found is not None:
+        return f"account:{found.name}", True
     return f"address:{request.remote_addr or '?'}", False
 
 
