@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from vocabserver.config import DEFAULT_HOST, DEFAULT_PORT, ConfigError, Settings
+from vocabserver.core import open_store
 from vocabserver.rdf.formats import EXPORT_FORMATS, RdfSyntaxError, UnknownFormat, format_by_name
 from vocabserver.store.embedded import StoreError, UnknownVocabulary, VocabStore
 
@@ -48,12 +49,11 @@ class Context:
         """The store, opened for writing (pyoxigraph allows one process at a time)."""
         if self._store is None:
             settings = self.settings(port)
-            if not create and not (settings.data_dir / "CURRENT").exists():
+            if not create and settings.remote is None and not (settings.data_dir / "CURRENT").exists():
                 raise Failure(f"no store at {settings.data_dir}: load vocabularies first (vocabserver load)",
                               EXIT_STORE)
             try:
-                self._store = VocabStore(settings.data_dir, settings.base_uri,
-                                         default_base_uri=settings.default_base_uri)
+                self._store = open_store(settings)
             except StoreError as exc:
                 raise Failure(str(exc), EXIT_STORE) from None
         return self._store
@@ -345,8 +345,7 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
     if settings.read_only:
         # Beside a writer (`vocabserver load`) or other read-only servers: follows the writer's commits.
         try:
-            store = VocabStore(settings.data_dir, settings.base_uri, read_only=True,
-                               default_base_uri=settings.default_base_uri)
+            store = open_store(settings, read_only=True)
         except StoreError as exc:
             raise Failure(str(exc), EXIT_STORE) from None
     else:
@@ -357,7 +356,8 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
         click.echo(f"loaded {len(results)} vocabularies, {sum(r.counts['concepts'] for r in results)} concepts",
                    err=True)
     app = create_app(settings, store=store)
-    click.echo(f"vocabserver on http://{host}:{port}/ (base URI {store.base_uri}, store {store.path})", err=True)
+    click.echo(f"vocabserver on http://{host}:{port}/ (base URI {store.base_uri}, store "
+               f"{store.remote.describe() if store.remote else store.path})", err=True)
     # A polite stop (SIGTERM from a service manager) must run the exit clean-up (SPARQL snapshots).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

@@ -16,13 +16,13 @@ def _engine(ctx: Context):
     """The store read-only (usable while a server holds it); without one, the bundled vocabularies loaded in
     memory (slower to start: `vocabserver load` makes it instant)."""
     from vocabserver.index.holder import LabelIndexHolder, index_path
+    from vocabserver.core import open_store
     from vocabserver.store.embedded import StoreError, VocabStore
 
     settings = ctx.settings()
-    if (settings.data_dir / "CURRENT").exists():
+    if settings.remote is not None or (settings.data_dir / "CURRENT").exists():
         try:
-            store = VocabStore(settings.data_dir, settings.base_uri, read_only=True,
-                               default_base_uri=settings.default_base_uri)
+            store = open_store(settings, read_only=True)
         except StoreError as exc:
             raise Failure(str(exc), EXIT_STORE) from None
         return store, LabelIndexHolder(store, index_path(store)).current()

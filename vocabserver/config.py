@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from vocabserver.store.remote import RemoteSettings
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_DATA_DIR = "vocabserver-data"  # inside the working directory
@@ -66,6 +68,8 @@ class Settings:
     jobs_queue_mb: int = 256  # megabytes of files waiting to be checked, in all
     jobs_anonymous: bool = True  # whether a caller without an account may start jobs
     load_limits: "LoadLimits" = None  # type: ignore[assignment]
+    # A remote SPARQL 1.1 store (VOCABSERVER_STORE_QUERY_URL…, store/remote.py) instead of the embedded one.
+    remote: "RemoteSettings | None" = None
 
     def __post_init__(self):
         if self.load_limits is None:
@@ -96,6 +100,7 @@ class Settings:
             jobs_queue_mb=_env_number("VOCABSERVER_JOBS_QUEUE_MB", 256, int),
             jobs_anonymous=os.environ.get("VOCABSERVER_JOBS_ANONYMOUS", "1").lower() not in ("0", "false", "no"),
             load_limits=LoadLimits.from_environment(),
+            remote=RemoteSettings.from_environment(),
         )
 
 

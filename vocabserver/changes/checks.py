@@ -228,6 +228,8 @@ _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="checks")
 def run_checks(store: VocabStore, graph: ox.NamedNode, vocabulary: str, full: bool = False) -> CheckReport:
     """The load's checks; `full` adds the report-only ones (label hygiene, documentation: label_checks)."""
     report = CheckReport(vocabulary)
+    if store.shared:
+        store = store.local_copy(graph)
     futures = [_POOL.submit(check, store, graph) for check in _CHECKS]
     if full:
         from vocabserver.changes.label_checks import report_only_findings  # imports this module: loaded on first use

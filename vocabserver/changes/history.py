@@ -89,6 +89,9 @@ class History:
     def committed(self, number: int) -> None:
         self._last = number
 
+    def forget_last(self) -> None:
+        self._last = None
+
     def uri(self, number: int) -> str:
         return f"{self.base}changes/{number}"
 
@@ -119,8 +122,10 @@ class History:
             for subject in changeset.subjects():
                 out.append(ox.Triple(change, _n(CS + "subjectOfChange"), _n(subject)))
         removed, added = _n(vs + "removedTriple"), _n(vs + "addedTriple")
-        out += [ox.Triple(change, removed, triple) for triple in changeset.removed]
-        out += [ox.Triple(change, added, triple) for triple in changeset.added]
+        # A store without RDF 1.2 triple terms (Virtuoso 7) gets each triple as one N-Triples literal instead.
+        term = (lambda t: t) if self.store.triple_terms else (lambda t: ox.Literal(ntriples([t]).strip()))
+        out += [ox.Triple(change, removed, term(triple)) for triple in changeset.removed]
+        out += [ox.Triple(change, added, term(triple)) for triple in changeset.added]
         return out
 
     def migrate(self) -> int:
@@ -195,8 +200,9 @@ class History:
     def triples(self, number: int) -> tuple[list[ox.Triple], list[ox.Triple]]:
         """(removed, added) of a change, exactly as they were written."""
         change = _n(self.uri(number))
-        return tuple([q.object for q in self.store.quads(change, _n(self.ns + name), None, self.graph)]
-                     for name in ("removedTriple", "addedTriple"))
+        return tuple([t for q in self.store.quads(change, _n(self.ns + name), None, self.graph) for t in (
+            parse_triples(q.object.value) if isinstance(q.object, ox.Literal) else [q.object])]
+            for name in ("removedTriple", "addedTriple"))
 
     def later_touching(self, number: int, graph: str, triples: set[ox.Triple], subjects: list[str]) -> list[int]:
         """Changes after `number`, in the same graph, that removed or added one of `triples`."""

@@ -87,6 +87,8 @@ def _verify(store: VocabStore, vocab_id: str, staged: ox.NamedNode, source: str,
 
 def _verify_in(raw: VocabStore, vocab_id: str, staged: ox.NamedNode, source: str,
                version: str, policy: str) -> tuple[CheckReport, Staged]:
+    if raw.shared:  # counted and checked on a copy in memory: one request, not one per check and row
+        raw = raw.local_copy(staged)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="counts") as side:
         counts = side.submit(graph_counts, raw, staged)
         schemes = side.submit(graph_schemes, raw, staged)

@@ -21,6 +21,7 @@ from vocabserver.changes.changeset import (Blocked, ChangeSet, Conflict, NotFoun
                                           ntriples)
 from vocabserver.changes.history import Change, History
 from vocabserver.changes.validation import LARGE, CONCEPT, Overlay, touched, validate, validate_whole
+from vocabserver.store.conditional import Contended
 from vocabserver.store.catalogue import CLASS_PARTITIONS, PROPERTY_PARTITIONS, now_literal
 from vocabserver.store.events import Events
 from vocabserver.store.queries import render
@@ -44,8 +45,16 @@ LINK_SCHEMES = {"http", "https", "urn"}
 FLUSH_ABOVE = 5_000
 
 
+# A write over a shared store that other nodes' commits overtake this many times in a row is refused (503).
+CONTENDED_TRIES = 8
+
+
 class BadChange(WriteError):
     status = 400
+
+
+class Busy(WriteError):
+    status = 503
 
 
 class Writer:
@@ -58,6 +67,7 @@ class Writer:
         self.followers: list = []
         self._lock = threading.RLock()
         self._entries: dict[str, tuple[str, set]] = {}  # vocabulary -> (commit stamp, its catalogue entry)
+        self.follower = None  # a shared store: what follows other nodes' commits (changes/follow.py)
         if not store.read_only:
             migrated = self.history.migrate()
             if migrated:
@@ -138,7 +148,28 @@ class Writer:
     def apply_many(self, changesets: list[ChangeSet]) -> tuple[list[Change], list]:
         """Several changesets (one per graph: a SPARQL update may touch several) validated together and
         committed in one transaction, each recorded as its own change; any refusal refuses them all."""
+        return self._contended(self._apply_many, changesets)
+
+    def _contended(self, write, *args):
+        """Run `write` until it commits over the state it checked. Over a shared store another node may commit
+        between this one's checks and its write: the write then applies nothing (store/conditional.py), this
+        node catches up with the change log and checks again — a version now stale is a 412, never lost."""
+        for _attempt in range(CONTENDED_TRIES):
+            try:
+                return write(*args)
+            except Contended:
+                self.history.forget_last()  # read the last number from the store again
+                self.catch_up()
+        raise Busy(f"the store was written by other nodes {CONTENDED_TRIES} times during this change: "
+                   "nothing was written; send it again")
+
+    def catch_up(self) -> bool:
+        """A shared store: follow what other nodes committed (changes/follow.py); True when something came."""
+        return self.follower.catch_up() if self.follower is not None else False
+
+    def _apply_many(self, changesets: list[ChangeSet]) -> tuple[list[Change], list]:
         with self._lock:
+            self.catch_up()
             parts = []
             findings: list = []
             for changeset in changesets:
@@ -219,8 +250,11 @@ class Writer:
             vocabularies = [vocab_id for _reduced, vocab_id in parts if vocab_id is not None]
             moved = sum(len(reduced.added) + len(reduced.removed) for reduced, _vocab_id in parts)
             self.store.apply_update(" ;\n".join(operations), vocabularies, time.value,
-                                    lambda: [install() for install in installs], entries, flush=moved > FLUSH_ABOVE)
+                                    lambda: [install() for install in installs], entries, flush=moved > FLUSH_ABOVE,
+                                    fresh=[ox.NamedNode(change.uri) for change in changes])
             self.history.committed(first + len(parts) - 1)
+            if self.follower is not None:
+                self.follower.committed([c.number for c in changes])
             self._entries = {vocab_id: (time.value, set(entry)) for vocab_id, entry in entries.items()}
         for change in changes:
             self.events.publish(change)
@@ -233,7 +267,11 @@ class Writer:
         triples were not kept (undo it with `vocabserver remove`)."""
         if not items:
             return []
+        return self._contended(self._commit_loads, items, actor, comment)
+
+    def _commit_loads(self, items: list, actor: str, comment: str) -> list[Change]:
         with self._lock:
+            self.catch_up()
             time = now_literal()
             first = self.history.next_number()
             records, changes = [], []
@@ -246,8 +284,10 @@ class Writer:
                 changes.append(Change(number, self.history.uri(number), time.value, actor, changeset.comment, "load",
                                       item.vocab_id, graph.value, *counts, not_kept=not_kept))
             also = render("store/record-change", history=self.store.history_graph, record="\n".join(records))
-            self.store.commit_many(items, also, time)
+            self.store.commit_many(items, also, time, [ox.NamedNode(change.uri) for change in changes])
             self.history.committed(first + len(items) - 1)
+            if self.follower is not None:
+                self.follower.committed([c.number for c in changes])
         for change in changes:
             self.events.publish(change)
         return changes

@@ -18,7 +18,8 @@ REBUILD_WHEN_IDLE = 5.0  # …once no change has come for this many seconds
 
 def index_path(store) -> Path | None:
     """Where the index of an on-disk store is saved: inside the store's folder (RocksDB ignores the file)."""
-    return Path(store.path) / "label-index.pickle" if store.path else None
+    folder = getattr(store, "local_dir", store.path)
+    return Path(folder) / "label-index.pickle" if folder else None
 
 
 class LabelIndexHolder:
@@ -66,6 +67,31 @@ class LabelIndexHolder:
             if self._patches >= REBUILD_AFTER_PATCHES:
                 self._rebuild_soon()
         return install
+
+    def follow(self, old_stamp: str, stamp: str, parts: list | None) -> None:
+        """Another node committed (changes/follow.py): the index of state `stamp`, patched from the one of
+        `old_stamp` with `parts` (as `prepare`), installed before the store moves to `stamp`. None, or an index
+        of another state: left to `current`, which rebuilds at the next lookup."""
+        from vocabserver.index.patch import patched  # imports this module
+
+        index = self._index
+        if parts is None or index is None or index.stamp != old_stamp:
+            return
+        index.concepts_of("")  # built on the installed index, so that every patch of it shares them
+        if len(index.concept_vocab):
+            index.narrower(0)
+        new = copy.copy(index)
+        new.stamp = stamp
+        for vocab_id, uris, view in parts:
+            new = patched(new, stamp, vocab_id, uris, view)
+            if new is None:
+                return
+        with self._lock:
+            self._index = new
+            self._patches += 1
+            self._last_patch = time.monotonic()
+        if self._patches >= REBUILD_AFTER_PATCHES:
+            self._rebuild_soon()
 
     def _rebuild_soon(self) -> None:
         """After many patches, rebuild in the background (exact ranking again, no dead entries) once writes

@@ -154,7 +154,7 @@ class SparqlService:
         elif not found.has_from:
             # Every graph the evaluator holds is live: no list to send, build and check per query.
             default, named = UNION, None
-        if default == UNION and len(query) <= _LIGHT_MAX and is_light(query):
+        if default == UNION and not self.store.shared and len(query) <= _LIGHT_MAX and is_light(query):
             # Bounded work (sparql_light): evaluated here, without a hop to a worker.
             reply = run_query(self.store, (query, *self._live_dataset(), self.limits.max_rows, self.endpoint))
         else:

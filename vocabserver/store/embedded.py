@@ -25,6 +25,8 @@ from vocabserver.store.catalogue import VOID, Catalogue, VocabularyInfo
 from vocabserver.store.errors import (  # noqa: F401 - also imported from here
     RESERVED_IDS, VOCAB_ID, BaseMismatch, StoreError, StoreLocked, UnknownVocabulary, validate_id)
 from vocabserver.rdf.namespaces import SKOS_PREFIXES
+from vocabserver.store.queries import render
+from vocabserver.store.remote import RemoteSettings, RemoteStore
 from vocabserver.store.resources import ResourceReads
 from vocabserver.store.scratch import clear_workspaces
 from vocabserver.store.sources import readable_graphs
@@ -51,10 +53,16 @@ class Staged:
 
 class VocabStore(ResourceReads, StoreWrites):
     def __init__(self, path: Path | None, base_uri: str | None, read_only: bool = False,
-                 default_base_uri: str = "http://localhost:8080/"):
-        """`base_uri` None means "not configured": use the store's own, or the default for a new store."""
-        self.path = path
+                 default_base_uri: str = "http://localhost:8080/", remote: "RemoteSettings | None" = None):
+        """`base_uri` None means "not configured": use the store's own, or the default for a new store.
+        `remote`: a SPARQL 1.1 store over HTTP (store/remote.py) holds the RDF; `path` then only holds what is
+        local to this node (the accounts database when no other is configured, the label index's copy)."""
+        self.local_dir = path
+        self.remote = remote
+        self.shared = remote is not None  # other processes may write the same store at any time
+        self.path = None if remote is not None else path
         self.read_only = read_only
+        self._commit = ""  # a shared store: the commit token of the state this process has read (conditional.py)
         # One writer per vocabulary at a time; loads of different vocabularies may overlap.
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
@@ -64,7 +72,9 @@ class VocabStore(ResourceReads, StoreWrites):
         # Only this process writes (pyoxigraph's lock), so the stamp is read once and updated by commits.
         self._modified: str | None = None
         try:
-            if path is None:
+            if remote is not None:
+                self.store = RemoteStore(remote)
+            elif path is None:
                 self.store = ox.Store()
             elif read_only:
                 # Only for a store no process writes to: pyoxigraph leaves concurrent use undefined.
@@ -89,13 +99,14 @@ class VocabStore(ResourceReads, StoreWrites):
         self._checked_at = 0.0
         self._union_live: tuple[str, bool] | None = None
         self._readable: tuple[str, list] | None = None
-        if path is not None:
+        if self.path is not None:
             if read_only:
                 self._readers = _hold_shared(path / READERS_FILE)
                 self._commit_seen = _stamp(path / COMMIT_FILE)
             else:
                 (path / READERS_FILE).touch(exist_ok=True)
-        if not read_only:
+        if not read_only and not self.shared:
+            # (Over a shared store another node may be loading: its staging graphs are its own.)
             self._clear_uncommitted()
             if path is not None:
                 clear_workspaces(path)
@@ -199,13 +210,60 @@ class VocabStore(ResourceReads, StoreWrites):
         return self._live
 
     def modified(self) -> str:
-        """When the store last changed (xsd:dateTime of the last commit): the base of caches and ETags."""
+        """When the store last changed (xsd:dateTime of the last commit): the base of caches and ETags. A shared
+        store's is the one this process last read (`sync`: the change-log follower calls it often)."""
+        if self._modified is None and self.shared:
+            self._modified, self._commit = self.read_commit()
         if self._modified is None:
             self.count_operation()
             self._modified = next((q.object.value for q in self.store.quads_for_pattern(
                 self.catalogue.root, ox.NamedNode("http://purl.org/dc/terms/modified"), None,
                 self.catalogue.graph)), "")
         return self._modified
+
+    @property
+    def triple_terms(self) -> bool:
+        """Whether the store keeps RDF 1.2 triple terms (the change log's form: changes/history.py)."""
+        return getattr(self.store, "triple_terms", True)
+
+    # -- a shared store ------------------------------------------------------
+    @property
+    def commit_predicate(self) -> ox.NamedNode:
+        return ox.NamedNode(self.base_uri + "ns#commit")
+
+    def read_commit(self) -> tuple[str, str]:
+        """(commit stamp, commit token) as the store holds them now: one request."""
+        self.count_operation()
+        rows = list(self.store.query(render("store/commit-state", catalogue=self.catalogue.graph,
+                                            root=self.catalogue.root, commit=self.commit_predicate)))
+        stamps = sorted(row["modified"].value for row in rows if row["modified"] is not None)
+        tokens = sorted(row["commit"].value for row in rows if row["commit"] is not None)
+        return (stamps[-1] if stamps else ""), (tokens[0] if tokens else "")
+
+    def sync(self) -> bool:
+        """A shared store: read the commit state again; True (and this process's caches dropped) when another
+        process committed since this one last read it."""
+        if not self.shared:
+            return False
+        stamp, token = self.read_commit()
+        if stamp == self._modified and token == self._commit:
+            return False
+        self.moved_to(stamp, token)
+        return True
+
+    def local_copy(self, graph: ox.NamedNode) -> "VocabStore":
+        """A store in memory holding a copy of `graph` (one request to a remote store): where whole-graph checks and
+        counts run, evaluated by pyoxigraph whatever the engine (Virtuoso 7 lacks parts of SPARQL 1.1 they use) and
+        without a round trip per row."""
+        scratch = VocabStore(None, self.base_uri)
+        scratch.store.bulk_load(self.dump_graph(graph), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        return scratch
+
+    def moved_to(self, stamp: str, token: str) -> None:
+        self._modified, self._commit = stamp, token
+        self._cache = None
+        self._union_live = None
+        self._readable = None
 
     def info(self, vocab_id: str) -> VocabularyInfo:
         vocabularies = self.vocabularies()

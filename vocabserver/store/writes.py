@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from vocabserver.store.catalogue import now_literal
+from vocabserver.store.conditional import Contended, conditional, new_token
 from vocabserver.store.errors import StoreError, validate_id
 from vocabserver.store.queries import render
 
@@ -41,7 +42,8 @@ class StoreWrites:
     def discard(self, staged: ox.NamedNode) -> None:
         self.store.remove_graph(staged)
 
-    def commit_many(self, items: list["Staged"], also: str = "", modified: ox.Literal | None = None) -> None:
+    def commit_many(self, items: list["Staged"], also: str = "", modified: ox.Literal | None = None,
+                    fresh: list[ox.NamedNode] = ()) -> None:
         """Make several staged graphs live in one transaction: all of them or none, with `also` (more update
         operations: the loads' records in the change log) and the commit stamp `modified`."""
         if not items:
@@ -60,7 +62,7 @@ class StoreWrites:
                 operations.append(render(
                     "store/commit", move=move, catalogue=self.catalogue.graph, root=self.catalogue.root,
                     dataset=self.catalogue.dataset(item.vocab_id), entry=_ntriples(entry)))
-            self.store.update(" ;\n".join(operations))
+            self._write(" ;\n".join(operations), fresh)
             self.store.flush()
             self._modified = None
             self._announce_commit()
@@ -69,7 +71,8 @@ class StoreWrites:
                 lock.release()
 
     def apply_update(self, update: str, vocabularies: list[str] = (), stamp: str | None = None,
-                     on_commit=None, entries: dict | None = None, flush: bool = False) -> None:
+                     on_commit=None, entries: dict | None = None, flush: bool = False,
+                     fresh: list[ox.NamedNode] = ()) -> None:
         """Run one SPARQL update (several operations joined by ';') as one transaction, and announce it to
         read-only servers: the write path's commit (changes/writer.py builds the update).
 
@@ -82,7 +85,7 @@ class StoreWrites:
         entries, only those are read again (the whole catalogue takes 25 ms)."""
         if self.read_only:
             raise StoreError("this store is open read-only: writes go to the process that holds it")
-        self.store.update(update)
+        self._write(update, fresh)
         if flush:
             self.store.flush()
         if on_commit is not None:
@@ -105,10 +108,28 @@ class StoreWrites:
             self._cache_modified = modified
         self._announce_commit()
 
+    def _write(self, update: str, fresh: list[ox.NamedNode] = ()) -> None:
+        """One transaction. Over a shared store it only applies when no other process committed since this one
+        read the store, and when the change-log entries `fresh` it records are not there yet (store/conditional.py):
+        otherwise nothing is written and Contended is raised."""
+        if not self.shared:
+            self.store.update(update)
+            return
+        expected = self._commit if self._modified is not None else self.read_commit()[1]
+        token = new_token()
+        self.store.update(conditional(update, self.catalogue.graph, self.catalogue.root, self.commit_predicate,
+                                      expected, token, fresh, self.history_graph))
+        self.count_operation()
+        _stamp, now = self.read_commit()
+        if now != token:
+            # Left to the change-log follower (changes/follow.py), which reads what that commit did.
+            raise Contended(f"another node committed first (token {now[:8]}): nothing was written")
+        self._commit = token
+
     def remove(self, vocab_id: str) -> None:
         with self.lock(vocab_id):
             self.info(vocab_id)
-            self.store.update(render(
+            self._write(render(
                 "store/remove", graph=self.graph_iri(vocab_id), catalogue=self.catalogue.graph,
                 root=self.catalogue.root, dataset=self.catalogue.dataset(vocab_id), now=now_literal()))
             self.store.flush()

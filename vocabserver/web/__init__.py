@@ -34,7 +34,7 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_request_bytes
     # Sessions of the pages: a signed cookie, HttpOnly, SameSite=Lax, Secure when served over https.
-    app.secret_key = session_key(Path(store.path) if store.path else None)
+    app.secret_key = session_key(Path(store.local_dir) if store.local_dir else None)
     app.config.update(SESSION_COOKIE_NAME="vocabserver_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=store.base_uri.startswith("https:"),
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
