@@ -13,13 +13,17 @@ $(BIN)/.installed: pyproject.toml
 .PHONY: install run test bench build-vocabularies browser
 install: $(BIN)/.installed
 
-# The browser tests drive Debian's Chromium (no browser download); installed here when missing (an install
-# interrupted earlier is finished first: apt refuses to run until it is).
+# Debian packages the tests drive, installed here when missing: Chromium for the browser tests (no browser
+# download) and Virtuoso 7.2 for the remote-store tests (tests/engines.py starts it). An install interrupted
+# earlier is finished first: apt refuses to run until it is.
 browser:
-	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && \
-	  { DEBIAN_FRONTEND=noninteractive dpkg --configure -a || true; } && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; else sudo apt-get install -y -q chromium; fi; } \
-	  || echo "chromium could not be installed: the browser tests will be skipped"
+	@command -v chromium >/dev/null && command -v virtuoso-t >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -q && { DEBIAN_FRONTEND=noninteractive dpkg --configure -a || true; } && \
+	  { command -v chromium >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } && \
+	  { command -v virtuoso-t >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends virtuoso-opensource-7-bin; }; \
+	  else sudo apt-get install -y -q chromium virtuoso-opensource-7-bin; fi; } \
+	  || echo "chromium or virtuoso could not be installed: their tests will be skipped"
 
 run: $(BIN)/.installed
 	$(BIN)/vocabserver serve --host $(HOST) --port $(PORT)

@@ -18,8 +18,10 @@ import time
 
 import pyoxigraph as ox
 
+from vocabserver.sparql.guard import GuardLimits, scan
 from vocabserver.store.remote import StoreUnavailable, parse_results
 
+_NO_LIMITS = GuardLimits(10**9, 10**9)
 _BYTES_PER_ROW = 2_048  # a bound on one solution's JSON, for the byte cap while reading
 
 
@@ -72,7 +74,8 @@ class RemoteEvaluator:
         if remote.virtuoso:
             params.append(("timeout", str(int(timeout * 1000))))  # milliseconds, enforced by the engine
         text = f"BASE <{base}>\n{query}" if base else query
-        accept = "application/sparql-results+json, application/n-triples;q=0.9"
+        graph_form = scan(query, _NO_LIMITS).graph_form  # already checked by the service: only the form is read
+        accept = "application/n-triples, text/plain;q=0.9" if graph_form else "application/sparql-results+json"
         deadline = started + timeout
         response = remote.http.query(text, accept, params, timeout=timeout, stream=True)
         try:

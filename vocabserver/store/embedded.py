@@ -73,6 +73,8 @@ class VocabStore(ResourceReads, StoreWrites):
         self._modified: str | None = None
         try:
             if remote is not None:
+                if path is not None:
+                    path.mkdir(parents=True, exist_ok=True)  # what stays local to this node
                 self.store = RemoteStore(remote)
             elif path is None:
                 self.store = ox.Store()
