@@ -35,6 +35,7 @@ class ResourceReads:
     """Mixed into VocabStore: `self.store` is pyoxigraph's Store, `self.live_graphs()` the committed graphs."""
 
     operations = 0  # backend operations run by this store (not atomic: a measure, not an account)
+    shared = False  # VocabStore: a remote store that other processes write
 
     def count_operation(self) -> None:
         self.operations += 1
@@ -42,7 +43,10 @@ class ResourceReads:
     def concept_rows(self, uri: str, predicates: list[str], graph: ox.NamedNode | None = None) -> list[Row]:
         """The statements of `uri` for `predicates`, and the collections holding it (predicate skos:member,
         the collection as object, one row per label or one without), in the live graphs (in `graph` only when
-        the caller knows where the concept lives: a seek by graph is twice as fast)."""
+        the caller knows where the concept lives: a seek by graph is twice as fast). A remote store answers
+        the query form: one request instead of one a predicate."""
+        if self.shared:
+            return self.concept_rows_by_query(uri, predicates, graph)
         self.count_operation()
         live = self.live_graphs()
         subject, rows = ox.NamedNode(uri), []
@@ -79,6 +83,8 @@ class ResourceReads:
         `skip_graphs` (IRIs: private vocabularies'): one operation whatever the number of resources."""
         if not resources:
             return {}
+        if self.shared:  # a remote store: one request (queries/reading/labels.rq)
+            return self.labels_of_by_query(resources, skip_graphs)
         self.count_operation()
         live = self.live_graphs()
         found = {}
@@ -91,7 +97,8 @@ class ResourceReads:
                     break
         return found
 
-    def labels_of_by_query(self, resources: list[ox.NamedNode]) -> dict[ox.NamedNode, list[ox.Triple]]:
+    def labels_of_by_query(self, resources: list[ox.NamedNode], skip_graphs=frozenset()
+                           ) -> dict[ox.NamedNode, list[ox.Triple]]:
         """`labels_of` as one SPARQL request: queries/reading/labels.rq."""
         if not resources:
             return {}
@@ -100,7 +107,7 @@ class ResourceReads:
         text = render("reading/labels", resources=" ".join(str(r) for r in resources))
         found: dict[ox.NamedNode, dict[str, list[ox.Triple]]] = {}
         for solution in self.store.query(text):
-            if solution["g"] in live:
+            if solution["g"] in live and solution["g"].value not in skip_graphs:
                 subject, predicate = solution["s"], solution["p"]
                 found.setdefault(subject, {}).setdefault(predicate.value, []).append(
                     ox.Triple(subject, predicate, solution["label"]))
