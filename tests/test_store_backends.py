@@ -64,7 +64,7 @@ def open_store(folder, engine):
     return VocabStore(folder / "local", BASE, remote=engine.settings())
 
 
-def make_core(folder, engine, load: bool = True):
+def make_core(folder, engine, load: bool = True, isolation: str = "thread"):
     from vocabserver.changes.loading import load_file
     from vocabserver.config import Settings
     from vocabserver.core import Core
@@ -75,7 +75,7 @@ def make_core(folder, engine, load: bool = True):
         source = folder / "objets.ttl"
         source.write_text(VOCABULARY, encoding="utf-8")
         load_file(store, source, "objets", strict=True)
-    settings = Settings(folder / ("store" if engine is None else "local"), BASE, BASE, sparql_isolation="thread",
+    settings = Settings(folder / ("store" if engine is None else "local"), BASE, BASE, sparql_isolation=isolation,
                         sparql_workers=1, remote=engine.settings() if engine is not None else None)
     core = Core(settings, store)
     core.labels.current()
@@ -287,3 +287,20 @@ def test_an_edit_on_one_node_reaches_the_other_within_a_second(tmp_path, remote)
         assert time.monotonic() - started < 1.0, "not followed within 1 s"
         time.sleep(0.02)
     assert second.store.modified() == first.store.modified()
+
+
+def test_a_runaway_query_is_cut_at_the_time_limit(tmp_path, backend):
+    """Over a remote engine too: the answer is a 503 at the limit, and the next query is answered."""
+    from vocabserver.web import create_app
+
+    core = make_core(tmp_path, backend, isolation="process")  # the embedded store's workers: killed at the limit
+    core.sparql.limits = type(core.sparql.limits)(timeout=1.0, workers=1)
+    client = create_app(core).test_client()
+    many = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+    started = time.monotonic()
+    cut = client.get("/sparql", query_string={"query": many}, headers={"Accept": "application/sparql-results+json"})
+    assert cut.status_code == 503 and "time limit" in cut.get_data(as_text=True)
+    assert time.monotonic() - started < 4
+    after = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
+                       headers={"Accept": "application/sparql-results+json"})
+    assert after.status_code == 200 and after.get_json()["boolean"] is True

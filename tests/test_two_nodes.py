@@ -101,6 +101,22 @@ def test_the_same_if_match_on_both_nodes_gives_one_200_and_one_412(cluster):
             time.sleep(0.05)
 
 
+def test_a_validation_job_started_on_one_node_is_followed_and_downloaded_on_the_other(cluster):
+    (first, second), auth, _engine = cluster
+    rows = "REF;TECH\n" + "".join(f"R{n};{'peint' if n % 2 else 'peintt'}\n" for n in range(2_000))
+    started = requests.post(first.url + "/api/v1/validate/jobs?name=export.csv", data=rows.encode("utf-8"),
+                            headers=auth | {"Content-Type": "text/csv"}, timeout=60)
+    assert started.status_code == 202, started.text
+    location = started.headers["Location"]
+    deadline = time.monotonic() + 60
+    while (job := second.get(location).json())["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert job["status"] == "done" and job["records"] == 2_000, job
+    problems = second.get(job["problems"])
+    assert problems.status_code == 200 and "peintt" in problems.text
+
+
 def test_a_node_killed_during_a_stream_of_edits_loses_no_acknowledged_edit(cluster):
     (first, second), auth, _engine = cluster
     uri = _concept(second, "peint")
@@ -141,3 +157,4 @@ def test_a_node_killed_during_a_stream_of_edits_loses_no_acknowledged_edit(clust
     numbers = [change["id"] for change in changes]
     assert len(numbers) == len(set(numbers))
     assert second.get("/api/v1/concept", params={"uri": uri}).json()["altLabel"] == {"fr": ["après la panne"]}
+

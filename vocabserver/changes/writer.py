@@ -235,6 +235,11 @@ class Writer:
                                       reduced.kind, vocab_id or "", graph.value, len(reduced.added),
                                       len(reduced.removed), reduced.reverts, reduced.subjects(), list(reduced.added),
                                       list(reduced.removed)))
+            if self.store.shared:  # a remote store lists the graphs it holds beside the vocabularies here
+                operations += [render("store/list-graph", catalogue=self.store.catalogue.graph,
+                                      root=self.store.catalogue.root, listed=self.store.other_graph_predicate,
+                                      graph=reduced.graph)
+                               for reduced, vocab_id in parts if vocab_id is None and reduced.added]
             if all(vocab_id is None for _reduced, vocab_id in parts):
                 operations.append(render("store/touch", catalogue=self.store.catalogue.graph,
                                          root=self.store.catalogue.root, now=time))

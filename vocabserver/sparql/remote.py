@@ -17,9 +17,10 @@ import threading
 import time
 
 import pyoxigraph as ox
+import requests
 
 from vocabserver.sparql.guard import GuardLimits, scan
-from vocabserver.store.remote import StoreUnavailable, parse_results
+from vocabserver.store.remote import StoreTimeout, StoreUnavailable, parse_results
 
 _NO_LIMITS = GuardLimits(10**9, 10**9)
 _BYTES_PER_ROW = 2_048  # a bound on one solution's JSON, for the byte cap while reading
@@ -60,6 +61,8 @@ class RemoteEvaluator:
         started = time.perf_counter()
         try:
             return self._forward(query, default_graphs, named_graphs, max_rows, timeout, base, started)
+        except StoreTimeout:
+            return ("timeout",)
         except StoreUnavailable as exc:
             self.last_error = str(exc)
             return ("unavailable", str(exc))
@@ -79,11 +82,14 @@ class RemoteEvaluator:
         deadline = started + timeout
         response = remote.http.query(text, accept, params, timeout=timeout, stream=True)
         try:
+            if response.headers.get("X-SQL-State") == "S1TAT":
+                # Virtuoso's "anytime" answer: what it found before the limit, not the answer. Refused as such.
+                return ("timeout",)
             kind = response.headers.get("Content-Type", "").split(";")[0].strip()
             graph = kind in ("application/n-triples", "text/plain", "text/turtle")
             chunks, size, lines = [], 0, 0
             limit = (max_rows + 1) * _BYTES_PER_ROW
-            for chunk in response.iter_content(65_536):
+            for chunk in _chunks(response, deadline):
                 chunks.append(chunk)
                 size += len(chunk)
                 if graph:
@@ -115,3 +121,14 @@ class RemoteEvaluator:
 
     def close(self) -> None:
         pass
+
+
+def _chunks(response, deadline: float):
+    """The answer's bytes as they come; a read that stalls past the deadline is the time limit (the connection
+    is then closed by the caller)."""
+    try:
+        yield from response.iter_content(65_536)
+    except requests.RequestException:
+        if time.perf_counter() >= deadline - 0.05:
+            raise StoreTimeout("the engine did not answer within the time limit") from None
+        raise StoreUnavailable("the SPARQL store closed the connection during its answer") from None

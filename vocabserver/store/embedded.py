@@ -277,10 +277,20 @@ class VocabStore(ResourceReads, StoreWrites):
         self.count_operation()
         return self.store.query(sparql, **kwargs)
 
+    @property
+    def other_graph_predicate(self) -> ox.NamedNode:
+        return ox.NamedNode(self.base_uri + "ns#otherGraph")
+
     def other_graphs(self) -> list[ox.NamedNode]:
         """Named graphs written by SPARQL Update or the Graph Store Protocol: any outside `<base>graph/`, where
-        the vocabularies, the server's own graphs and loads in progress live (the writer refuses it to them)."""
+        the vocabularies, the server's own graphs and loads in progress live (the writer refuses it to them).
+        A remote store lists them in the catalogue (the writer records each graph it writes there): an engine
+        may hold graphs of its own, and Virtuoso can only list graphs by reading every quad."""
         self.count_operation()
+        if self.shared:
+            listed = [q.object for q in self.store.quads_for_pattern(
+                self.catalogue.root, self.other_graph_predicate, None, self.catalogue.graph)]
+            return [g for g in listed if isinstance(g, ox.NamedNode) and self.store.contains_named_graph(g)]
         prefix = self.base_uri + "graph/"
         return [g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode) and not g.value.startswith(prefix)]
 

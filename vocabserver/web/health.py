@@ -28,6 +28,11 @@ def _labels_state() -> dict:
             "built_in_s": round(index.built_in, 3), "loaded_from": index.loaded_from}
 
 
+def _following() -> dict:
+    follower = current_app.extensions["vocabserver.core"].follower
+    return {"last_change": follower.seen, "last_error": follower.last_error}
+
+
 @blueprint.get("/health")
 def health():
     vocab_store = store()
@@ -36,13 +41,15 @@ def health():
     try:
         reachable = bool(vocab_store.query(query("health/ping")))
         vocabularies = vocab_store.vocabularies()
-    except (OSError, RuntimeError) as exc:
+    except (OSError, RuntimeError) as exc:  # StoreUnavailable (a remote store away) is a RuntimeError
         return jsonify(status="unavailable", store={"reachable": False, "message": str(exc)}), 503
     body = {
         "status": "ok" if vocabularies else "empty",
         "store": {
             "reachable": reachable,
             "path": str(vocab_store.path) if vocab_store.path else None,
+            # A remote store: its query endpoint, and how this node follows the other nodes' commits.
+            **({"remote": vocab_store.remote.describe(), "following": _following()} if vocab_store.shared else {}),
             "modified": vocab_store.modified() or None,
             "answered_in_ms": round((time.perf_counter() - started) * 1000, 3),
         },

@@ -110,8 +110,13 @@ def write_corrected(received: Path, source, validation: Validation, folder: Path
 
 
 def _reports() -> Path:
-    folder = Path(tempfile.gettempdir()) / "vocabserver-validation"
-    folder.mkdir(mode=0o700, exist_ok=True)
+    """Where uploads' reports and validation jobs live an hour: in the data directory, which the app nodes over
+    one remote store share (a job started on one node is followed and downloaded on any), else a temporary one."""
+    from vocabserver.web.context import core
+
+    local = core().store.local_dir
+    folder = Path(local) / "validation" if local else Path(tempfile.gettempdir()) / "vocabserver-validation"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     now = time.time()
     for old in folder.iterdir():  # what is older than an hour goes
         if now - old.stat().st_mtime > KEPT_SECONDS:

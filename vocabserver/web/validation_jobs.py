@@ -7,12 +7,17 @@ the client polls its progress, then its reports are downloaded.
                                                      counts, and the links to results.json, problems.csv,
                                                      report.html and the corrected copy once done
 
-A job's files live an hour in the same temporary folder as the upload page's reports; the input is deleted as
-soon as it is read. Jobs run one at a time (a validation uses a core); others wait their turn."""
+A job's files live an hour in the same folder as the upload page's reports (in the data directory); the input is
+deleted as soon as it is read. Jobs run one at a time per node (a validation uses a core); others wait their turn.
+A job's state is also written beside its files (`job.json`, at each step and every few seconds while it runs), so
+that app nodes sharing the data directory answer for each other's jobs and count them in the bounds; a job whose
+node stopped answers "failed" once its state is older than STALE_SECONDS."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import secrets
 import threading
 import time
@@ -36,6 +41,46 @@ blueprint = Blueprint("validation_jobs", __name__)
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation")
 _jobs: dict[str, dict] = {}
 _lock = threading.Lock()
+STATE = "job.json"
+HEARTBEAT = 2.0  # seconds between two writes of a running job's state
+STALE_SECONDS = 60.0  # a queued or running job whose state is older: its node stopped
+
+
+def _save(job: dict) -> None:
+    """The job's state beside its files (atomic: a reader on another node never sees half of it)."""
+    folder = job.get("folder")
+    if folder is None:
+        return
+    job["saved"] = time.time()
+    state = {k: v for k, v in dict(job).items() if k != "folder"}
+    temporary = Path(folder) / f".{STATE}.{os.getpid()}.{threading.get_ident()}"
+    try:
+        temporary.write_text(json.dumps(state), encoding="utf-8")
+        temporary.replace(Path(folder) / STATE)
+    except OSError:
+        log.warning("could not save the state of validation job %s", job.get("id"))
+
+
+def _load(folder: Path) -> dict | None:
+    try:
+        job = json.loads((folder / STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if job.get("status") in ("queued", "running") and time.time() - job.get("saved", 0) > STALE_SECONDS:
+        job.update(status="failed", error="the node running this job stopped before it ended: start it again")
+    return job
+
+
+def _all_jobs() -> list[dict]:
+    """Every job kept: this node's, and those of the other nodes sharing the data directory."""
+    with _lock:
+        found = {token: dict(job) for token, job in _jobs.items()}
+    for folder in _reports().iterdir():
+        if folder.name not in found and (folder / STATE).exists():
+            job = _load(folder)
+            if job is not None:
+                found[folder.name] = job
+    return list(found.values())
 
 
 def _counting(records, job: dict):
@@ -44,8 +89,23 @@ def _counting(records, job: dict):
         yield record
 
 
+_beating = threading.Event()
+
+
+def _heartbeat() -> None:
+    """This node's queued and running jobs saved every HEARTBEAT seconds: the other nodes see their progress,
+    and see them stale once this node is gone."""
+    while True:
+        time.sleep(HEARTBEAT)
+        with _lock:
+            active = [job for job in _jobs.values() if job["status"] in ("queued", "running")]
+        for job in active:
+            _save(job)
+
+
 def _run(job: dict, folder: Path, received: Path, name: str, validation: Validation) -> None:
     job["status"], job["started"] = "running", time.time()
+    _save(job)
     try:
         source, records = open_records(received, name=name)
         with open(folder / "problems.csv", "w", encoding="utf-8", newline="") as problems, \
@@ -64,6 +124,7 @@ def _run(job: dict, folder: Path, received: Path, name: str, validation: Validat
         received.unlink(missing_ok=True)
         job["finished"] = time.time()
         job["values"] = validation.summary.values
+        _save(job)
 
 
 def _client() -> tuple[str, bool]:
@@ -91,9 +152,8 @@ def _admit(client: str, has_account: bool, size: int | None) -> Response | None:
     if not has_account and not settings.jobs_anonymous:
         raise Unauthorized("validation jobs need an account here (a token, or sign in); POST /api/v1/validate "
                            "checks a small file at once without one")
-    with _lock:
-        active = [j for j in _jobs.values() if j["status"] in ("queued", "running")]
-        waiting = sum(j.get("bytes", 0) for j in active if j["status"] == "queued")
+    active = [j for j in _all_jobs() if j["status"] in ("queued", "running")]
+    waiting = sum(j.get("bytes", 0) for j in active if j["status"] == "queued")
     mine = sum(1 for j in active if j.get("client") == client)
     if mine >= settings.jobs_per_client:
         return _refused(429, f"{mine} of your jobs are queued or running (at most {settings.jobs_per_client}): "
@@ -132,11 +192,15 @@ def start():
         received.unlink()
         raise BadRequest("send the file of records as the request's body")
     job = {"id": token, "status": "queued", "records": 0, "values": 0, "created": time.time(), "client": client,
-           "bytes": received.stat().st_size}
+           "bytes": received.stat().st_size, "folder": str(folder)}
     with _lock:
         for key in [k for k, j in _jobs.items() if time.time() - j["created"] > KEPT_SECONDS]:
             del _jobs[key]
         _jobs[token] = job
+        if not _beating.is_set():
+            _beating.set()
+            threading.Thread(target=_heartbeat, name="validation-jobs-heartbeat", daemon=True).start()
+    _save(job)
     name = request.args.get("name") or "upload"
     _executor.submit(_run, job, folder, received, name, validation)
     response = json_answer(_view(job), 202)
@@ -162,7 +226,9 @@ def _view(job: dict) -> dict:
 
 @blueprint.get("/api/v1/validate/jobs/<token>")
 def status(token: str):
-    job = _jobs.get(token) if _TOKEN.match(token) else None
+    job = None
+    if _TOKEN.match(token):
+        job = _jobs.get(token) or _load(_reports() / token)  # this node's, or another's (a shared data directory)
     if job is None:
         raise NotFound("no such job (jobs are kept an hour)")
     return json_answer(_view(job))
