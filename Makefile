@@ -14,16 +14,19 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 # Debian packages the tests drive, installed here when missing: Chromium for the browser tests (no browser
-# download) and Virtuoso 7.2 for the remote-store tests (tests/engines.py starts it). An install interrupted
-# earlier is finished first: apt refuses to run until it is.
+# download), Virtuoso 7.2 for the remote-store tests and PostgreSQL for the shared accounts database (the tests
+# start both: tests/engines.py). An install interrupted earlier is finished first: apt refuses to run until it is.
+HAVE_PACKAGES = command -v chromium >/dev/null && command -v virtuoso-t >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
 browser:
-	@command -v chromium >/dev/null && command -v virtuoso-t >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+	@$(HAVE_PACKAGES) || { if [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -q && { DEBIAN_FRONTEND=noninteractive dpkg --configure -a || true; } && \
 	  { command -v chromium >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } && \
 	  { command -v virtuoso-t >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	    --no-install-recommends virtuoso-opensource-7-bin; }; \
-	  else sudo apt-get install -y -q chromium virtuoso-opensource-7-bin; fi; } \
-	  || echo "chromium or virtuoso could not be installed: their tests will be skipped"
+	    --no-install-recommends virtuoso-opensource-7-bin; } && \
+	  { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends postgresql; }; \
+	  else sudo apt-get install -y -q chromium virtuoso-opensource-7-bin postgresql; fi; } \
+	  || echo "chromium, virtuoso or postgresql could not be installed: their tests will be skipped"
 
 run: $(BIN)/.installed
 	$(BIN)/vocabserver serve --host $(HOST) --port $(PORT)

@@ -184,3 +184,65 @@ class Virtuoso(Engine):
 
 
 ENGINES = {"oxigraph": (OxigraphServer, oxigraph_binary), "virtuoso": (Virtuoso, virtuoso_binary)}
+
+
+def postgres_bin() -> Path | None:
+    """Debian's PostgreSQL server programs (initdb, postgres), installed by `make test`."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+class Postgres:
+    """A PostgreSQL server of the test's own (Debian's `postgresql`), trust authentication on loopback. PostgreSQL
+    refuses to run as root: as root it runs as the `postgres` account the package creates."""
+
+    def __init__(self):
+        import os
+        import pwd
+
+        binaries = postgres_bin()
+        self.folder = Path(tempfile.mkdtemp(prefix="vocabserver-postgres-"))
+        data = self.folder / "data"
+        self.port = free_port()
+        prefix: list[str] = []
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            os.chown(self.folder, account.pw_uid, account.pw_gid)
+            prefix = ["runuser", "-u", "postgres", "--"]
+        subprocess.run(prefix + [str(binaries / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres",
+                                 "--encoding=UTF8"], check=True, capture_output=True)
+        self.process = subprocess.Popen(prefix + [str(binaries / "postgres"), "-D", str(data), "-p", str(self.port),
+                                                  "-h", "127.0.0.1", "-k", str(self.folder)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        import psycopg
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                psycopg.connect(self.url, connect_timeout=2).close()
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError("PostgreSQL did not start") from None
+                time.sleep(0.2)
+
+    def database(self) -> str:
+        """A new, empty database; its URL."""
+        import uuid
+
+        import psycopg
+
+        name = "v" + uuid.uuid4().hex[:12]
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE {name}")
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.folder, ignore_errors=True)

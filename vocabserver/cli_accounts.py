@@ -19,9 +19,10 @@ def _accounts(ctx: Context):
     """The accounts database beside the store (usable while a server holds the store)."""
     from vocabserver.auth.database import ACCOUNTS_FILE, Database
 
-    folder = ctx.settings().data_dir
+    settings = ctx.settings()
+    folder = settings.data_dir
     folder.mkdir(parents=True, exist_ok=True)
-    return Database(folder / ACCOUNTS_FILE)
+    return Database(folder / ACCOUNTS_FILE, settings.database_url)
 
 
 def _tokens(ctx: Context):

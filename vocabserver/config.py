@@ -70,6 +70,9 @@ class Settings:
     load_limits: "LoadLimits" = None  # type: ignore[assignment]
     # A remote SPARQL 1.1 store (VOCABSERVER_STORE_QUERY_URL…, store/remote.py) instead of the embedded one.
     remote: "RemoteSettings | None" = None
+    # The accounts database (users, tokens, sessions, proposals…): PostgreSQL for nodes on several machines;
+    # empty: accounts.sqlite3 in the data directory.
+    database_url: str = ""
 
     def __post_init__(self):
         if self.load_limits is None:
@@ -101,6 +104,7 @@ class Settings:
             jobs_anonymous=os.environ.get("VOCABSERVER_JOBS_ANONYMOUS", "1").lower() not in ("0", "false", "no"),
             load_limits=LoadLimits.from_environment(),
             remote=RemoteSettings.from_environment(),
+            database_url=os.environ.get("VOCABSERVER_DATABASE_URL", "").strip(),
         )
 
 

@@ -44,7 +44,7 @@ class Core:
         self.labels = LabelIndexHolder(self.store, index_path(self.store))
         self.writer.followers.append(self.labels)  # each commit patches the index before readers see it
         local = self.store.local_dir
-        self.accounts = Database(Path(local) / ACCOUNTS_FILE if local else None)
+        self.accounts = Database(Path(local) / ACCOUNTS_FILE if local else None, settings.database_url)
         self.tokens = Tokens(self.accounts)
         self.users = Users(self.accounts)
         self.privacy = Privacy(self.accounts)

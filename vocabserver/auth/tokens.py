@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from vocabserver.auth.database import Database
+from vocabserver.auth.database import Database, IntegrityError
 
 ROLES = ("admin", "editor", "contributor", "reader")
 PREFIX = "vst_"  # recognisable in logs and by secret scanners
@@ -79,7 +78,7 @@ class Tokens:
                                    "VALUES (?, ?, ?, ?, ?, ?)",
                                    (name, _digest(token), role, ",".join(vocabularies or []),
                                     datetime.now(timezone.utc).isoformat(timespec="seconds"), user))
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             raise TokenError(f"a token named {name!r} exists: revoke it first, or choose another name") from None
         return token
 

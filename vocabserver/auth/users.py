@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
 import time
 from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from vocabserver.auth.database import Database
+from vocabserver.auth.database import Database, IntegrityError
 from vocabserver.auth.tokens import ROLES, Principal
 
 NAME = re.compile(r"^[\w.@-]{1,64}$")
@@ -63,7 +62,7 @@ class Users:
             with self.database.connection() as connection:
                 connection.execute("INSERT INTO users (name, password, role, vocabularies, created) VALUES (?, ?, ?, ?, ?)",
                                    (name, digest, role, ",".join(vocabularies), _now()))
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             raise UserError(f"a user named {name!r} exists") from None
 
     def authenticate(self, name: str, password: str) -> Principal | None:

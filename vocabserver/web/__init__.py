@@ -3,6 +3,7 @@ nothing itself beyond what `Core.start()` does."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,7 +35,11 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_request_bytes
     # Sessions of the pages: a signed cookie, HttpOnly, SameSite=Lax, Secure when served over https.
-    app.secret_key = session_key(Path(store.local_dir) if store.local_dir else None)
+    # Signed sessions must verify on every node: the key lives in the shared accounts database when it is
+    # PostgreSQL (nodes on several machines), else beside the store in the data directory.
+    app.secret_key = os.environ.get("VOCABSERVER_SECRET_KEY", "") or (
+        core.accounts.shared_secret("session") if core.accounts.url else
+        session_key(Path(store.local_dir) if store.local_dir else None))
     app.config.update(SESSION_COOKIE_NAME="vocabserver_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=store.base_uri.startswith("https:"),
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),

@@ -53,6 +53,7 @@ def health():
             "modified": vocab_store.modified() or None,
             "answered_in_ms": round((time.perf_counter() - started) * 1000, 3),
         },
+        "accounts": current_app.extensions["vocabserver.core"].accounts.describe(),
         "base_uri": vocab_store.base_uri,
         "sparql": pool.state(),
         "labels": _labels_state(),
