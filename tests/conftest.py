@@ -107,6 +107,15 @@ def server(tmp_path_factory):
     srv.stop()
 
 
+@pytest.fixture(scope="session")
+def engines():
+    """The SPARQL engines started for the remote-store tests (tests/engines.py), by name; stopped at the end."""
+    started: dict = {}
+    yield started
+    for engine in started.values():
+        engine.stop()
+
+
 def stats_json(data_dir: Path, base_uri: str = BASE) -> list[dict]:
     result = cli("stats", "--json", data_dir=data_dir, base_uri=base_uri)
     assert result.returncode == 0, result.stderr

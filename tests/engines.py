@@ -186,13 +186,28 @@ class Virtuoso(Engine):
 ENGINES = {"oxigraph": (OxigraphServer, oxigraph_binary), "virtuoso": (Virtuoso, virtuoso_binary)}
 
 
+def started(engines: dict, name: str):
+    """The engine `name`, started once a session (`engines`: the conftest fixture) and emptied for the caller;
+    the test is skipped, saying why, where the engine is not installed."""
+    import pytest
+
+    kind, binary = ENGINES[name]
+    if binary() is None:
+        pytest.skip(f"{name} is not installed (`make test` installs it: see the Makefile)")
+    if name not in engines:
+        engines[name] = kind()
+    engine = engines[name]
+    engine.clear()
+    return engine
+
+
 def postgres_bin() -> Path | None:
     """Debian's PostgreSQL server programs (initdb, postgres), installed by `make test`."""
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     return found[-1].parent if found else None
 
 
-class Postgres:
+class Postgres(Engine):
     """A PostgreSQL server of the test's own (Debian's `postgresql`), trust authentication on loopback. PostgreSQL
     refuses to run as root: as root it runs as the `postgres` account the package creates."""
 
@@ -201,7 +216,8 @@ class Postgres:
         import pwd
 
         binaries = postgres_bin()
-        self.folder = Path(tempfile.mkdtemp(prefix="vocabserver-postgres-"))
+        self.name = "postgres"
+        super().__init__()
         data = self.folder / "data"
         self.port = free_port()
         prefix: list[str] = []
@@ -237,12 +253,3 @@ class Postgres:
         with psycopg.connect(self.url, autocommit=True) as connection:
             connection.execute(f"CREATE DATABASE {name}")
         return self.url.rsplit("/", 1)[0] + "/" + name
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        shutil.rmtree(self.folder, ignore_errors=True)

@@ -11,7 +11,7 @@ import time
 import pyoxigraph as ox
 import pytest
 
-from tests.engines import ENGINES
+from tests.engines import started
 
 BASE = "http://vocab.test/"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -27,33 +27,14 @@ e:vase a skos:Concept ; skos:inScheme e:s ; skos:topConceptOf e:s ; skos:prefLab
 """
 
 
-@pytest.fixture(scope="session")
-def engines():
-    started: dict = {}
-    yield started
-    for engine in started.values():
-        engine.stop()
-
-
-def _engine(engines, name):
-    kind, binary = ENGINES[name]
-    if binary() is None:
-        pytest.skip(f"{name} is not installed (`make test` installs it: see the Makefile)")
-    if name not in engines:
-        engines[name] = kind()
-    engine = engines[name]
-    engine.clear()
-    return engine
-
-
 @pytest.fixture(params=["embedded", "oxigraph", "virtuoso"])
 def backend(request, engines):
-    return None if request.param == "embedded" else _engine(engines, request.param)
+    return None if request.param == "embedded" else started(engines, request.param)
 
 
 @pytest.fixture(params=["oxigraph", "virtuoso"])
 def remote(request, engines):
-    return _engine(engines, request.param)
+    return started(engines, request.param)
 
 
 def open_store(folder, engine):
@@ -209,9 +190,27 @@ def test_the_http_interfaces_over_the_backend(tmp_path, backend):
     assert update.status_code in (200, 204), update.get_data(as_text=True)
     assert [h["uri"] for h in client.get("/api/v1/autocomplete", query_string={"q": "vaze"}).get_json()["results"]] \
         == [E + "vase"]
+    several = client.post("/sparql", headers=admin, data={"update": (
+        f'DELETE DATA {{ GRAPH <{BASE}graph/objets> {{ <{E}vase> <{SKOS}hiddenLabel> "vaze"@fr }} }} ; '
+        f'INSERT DATA {{ GRAPH <{BASE}graph/objets> {{ <{E}vase> <{SKOS}hiddenLabel> "vaaze"@fr }} }} ; '
+        f'INSERT DATA {{ GRAPH <http://example.org/notes> {{ <{E}vase> <http://example.org/p> "n" }} }}')})
+    assert several.status_code in (200, 204), several.get_data(as_text=True)
+    assert _hits(core, "vaaze") == [E + "vase"] and _hits(core, "vaze") == []
+    put = client.put("/store", query_string={"graph": "http://example.org/other"}, headers=admin | {
+        "Content-Type": "text/turtle"}, data=f'<{E}a> <http://example.org/p> "1" .'.encode())
+    assert put.status_code in (200, 201, 204), put.get_data(as_text=True)
+    got = client.get("/store", query_string={"graph": "http://example.org/other"}, headers={"Accept": "application/n-triples"})
+    assert got.status_code == 200 and '"1"' in got.get_data(as_text=True)
+    graphs = client.get("/sparql", query_string={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                        headers={"Accept": "application/sparql-results+json"}).get_json()["results"]["bindings"]
+    assert {"http://example.org/other", "http://example.org/notes", BASE + "graph/objets"} <= \
+        {b["g"]["value"] for b in graphs}
+    assert not any("openlinksw" in b["g"]["value"] for b in graphs)  # never an engine's own graphs
+    skosmos = client.get("/rest/v1/objets/search", query_string={"query": "stat*", "lang": "fr"}).get_json()
+    assert {r["uri"] for r in skosmos["results"]} == {E + "statue", E + "statuette"}
     dump = client.get("/dumps/objets.ttl")
-    assert dump.status_code == 200 and "vaze" in dump.get_data(as_text=True)
-    assert client.get("/api/v1/changes").get_json()["total"] == 3
+    assert dump.status_code == 200 and "vaaze" in dump.get_data(as_text=True)
+    assert client.get("/api/v1/changes").get_json()["total"] == 6
 
 
 def test_a_query_over_the_row_cap_is_refused(tmp_path, backend):

@@ -14,22 +14,15 @@ import pytest
 import requests
 
 from tests.conftest import BASE, Server, cli
-from tests.engines import ENGINES
-from tests.test_store_backends import engines  # noqa: F401 - the session's engines
+from tests.engines import started
 
 TECH = "tech"
 
 
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
-def cluster(request, tmp_path_factory, engines):  # noqa: F811
+def cluster(request, tmp_path_factory, engines):
     name = request.param
-    kind, binary = ENGINES[name]
-    if binary() is None:
-        pytest.skip(f"{name} is not installed (`make test` installs it: see the Makefile)")
-    if name not in engines:
-        engines[name] = kind()
-    engine = engines[name]
-    engine.clear()
+    engine = started(engines, name)
     folder = tmp_path_factory.mktemp(f"nodes-{name}")
     env = engine.env()
     loaded = cli("load", "--bundled", "gene", "--bundled", TECH, data_dir=folder, env=env)

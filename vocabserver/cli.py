@@ -70,7 +70,8 @@ pass_context = click.make_pass_decorator(Context)
 @click.version_option(package_name="vocabserver")
 @click.pass_context
 def main(ctx: click.Context, data_dir: str | None, base_uri: str | None) -> None:
-    """Publish and maintain the Joconde vocabularies (SKOS, embedded Oxigraph store)."""
+    """Publish and maintain the Joconde vocabularies (SKOS; an embedded Oxigraph store, or a remote SPARQL store
+    named by VOCABSERVER_STORE_QUERY_URL)."""
     ctx.obj = Context(data_dir, base_uri)
 
 

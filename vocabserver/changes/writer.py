@@ -165,7 +165,9 @@ class Writer:
 
     def catch_up(self) -> bool:
         """A shared store: follow what other nodes committed (changes/follow.py); True when something came."""
-        return self.follower.catch_up() if self.follower is not None else False
+        if self.follower is not None:
+            return self.follower.catch_up()
+        return self.store.sync()  # a command-line writer keeps no index: it only reads the store's state again
 
     def _apply_many(self, changesets: list[ChangeSet]) -> tuple[list[Change], list]:
         with self._lock:

@@ -44,54 +44,32 @@ class LabelIndexHolder:
         change is committed and before the new state's stamp is visible, so no reader pairs the new stamp with
         the old index. None when the current index is not of the state the change applies to, or when only a
         rebuild will do (then the next read rebuilds)."""
-        from vocabserver.index.patch import patched  # imports this module
-
         index = self._index
         if index is None or index.stamp != self.store.modified():
             return None
-        index.concepts_of("")  # built on the installed index, so that every patch of it shares them
-        if len(index.concept_vocab):
-            index.narrower(0)
-        new = copy.copy(index)  # a graph that is no vocabulary: the same labels, the new state's stamp
-        new.stamp = stamp
-        for vocab_id, uris, view in parts:
-            new = patched(new, stamp, vocab_id, uris, view)
-            if new is None:
-                return None
+        new = _patched(index, stamp, parts)
+        if new is None:
+            return None
+        return lambda: self._install_patched(new)
 
-        def install() -> None:
-            with self._lock:
-                self._index = new
-                self._patches += 1
-                self._last_patch = time.monotonic()
-            if self._patches >= REBUILD_AFTER_PATCHES:
-                self._rebuild_soon()
-        return install
-
-    def follow(self, old_stamp: str, stamp: str, parts: list | None) -> None:
-        """Another node committed (changes/follow.py): the index of state `stamp`, patched from the one of
-        `old_stamp` with `parts` (as `prepare`), installed before the store moves to `stamp`. None, or an index
-        of another state: left to `current`, which rebuilds at the next lookup."""
-        from vocabserver.index.patch import patched  # imports this module
-
-        index = self._index
-        if parts is None or index is None or index.stamp != old_stamp:
-            return
-        index.concepts_of("")  # built on the installed index, so that every patch of it shares them
-        if len(index.concept_vocab):
-            index.narrower(0)
-        new = copy.copy(index)
-        new.stamp = stamp
-        for vocab_id, uris, view in parts:
-            new = patched(new, stamp, vocab_id, uris, view)
-            if new is None:
-                return
+    def _install_patched(self, new: LabelIndex) -> None:
         with self._lock:
             self._index = new
             self._patches += 1
             self._last_patch = time.monotonic()
         if self._patches >= REBUILD_AFTER_PATCHES:
             self._rebuild_soon()
+
+    def follow(self, old_stamp: str, stamp: str, parts: list | None) -> None:
+        """Another node committed (changes/follow.py): the index of state `stamp`, patched from the one of
+        `old_stamp` with `parts` (as `prepare`), installed before the store moves to `stamp`. None, or an index
+        of another state: left to `current`, which rebuilds at the next lookup."""
+        index = self._index
+        if parts is None or index is None or index.stamp != old_stamp:
+            return
+        new = _patched(index, stamp, parts)
+        if new is not None:
+            self._install_patched(new)
 
     def _rebuild_soon(self) -> None:
         """After many patches, rebuild in the background (exact ranking again, no dead entries) once writes
@@ -162,3 +140,20 @@ class LabelIndexHolder:
                 self._install(index)
                 self._patches = 0
             return index
+
+
+def _patched(index: LabelIndex, stamp: str, parts: list) -> LabelIndex | None:
+    """`index` patched with `parts` ((vocabulary, touched URIs, view) each) as the index of state `stamp`; None
+    when only a rebuild will do."""
+    from vocabserver.index.patch import patched  # imports this module
+
+    index.concepts_of("")  # built on the installed index, so that every patch of it shares them
+    if len(index.concept_vocab):
+        index.narrower(0)
+    new = copy.copy(index)  # a graph that is no vocabulary: the same labels, the new state's stamp
+    new.stamp = stamp
+    for vocab_id, uris, view in parts:
+        new = patched(new, stamp, vocab_id, uris, view)
+        if new is None:
+            return None
+    return new

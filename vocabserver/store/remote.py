@@ -22,7 +22,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 import pyoxigraph as ox
 import requests
@@ -282,18 +282,10 @@ def with_values(text: str, substitutions: dict) -> str:
     """`substitutions` (variable -> term) as a VALUES block at the start of the query's WHERE group: the
     variables are bound before anything else is evaluated, as pyoxigraph's substitutions do."""
     names = " ".join(f"?{variable.value}" for variable in substitutions)
-    values = " ".join(_sparql_term(term) for term in substitutions.values())
+    values = " ".join(str(term) for term in substitutions.values())
     block = f" VALUES ({names}) {{ ({values}) }} "
     found = _VALUES_AT.search(text)
     if found is not None:
         return text[:found.end()] + block + text[found.end():]
     brace = text.index("{")
     return text[:brace + 1] + block + text[brace + 1:]
-
-
-def _sparql_term(term) -> str:
-    return str(term)
-
-
-def graph_values(graphs: Iterable[ox.NamedNode]) -> str:
-    return " ".join(str(g) for g in graphs)
