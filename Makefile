@@ -14,9 +14,10 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 # Debian packages the tests drive, installed here when missing: Chromium for the browser tests (no browser
-# download), Virtuoso 7.2 for the remote-store tests and PostgreSQL for the shared accounts database (the tests
-# start both: tests/engines.py). An install interrupted earlier is finished first: apt refuses to run until it is.
-HAVE_PACKAGES = command -v chromium >/dev/null && command -v virtuoso-t >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+# download), Virtuoso 7.2 for the remote-store tests, PostgreSQL for the shared accounts database (the tests
+# start both: tests/engines.py) and OpenRefine 3.6 for the reconciliation test (tests/test_openrefine.py). An install interrupted earlier is finished first: apt refuses to run until it is.
+HAVE_PACKAGES = command -v chromium >/dev/null && command -v virtuoso-t >/dev/null && command -v openrefine >/dev/null && \
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
 browser:
 	@$(HAVE_PACKAGES) || { if [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -q && { DEBIAN_FRONTEND=noninteractive dpkg --configure -a || true; } && \
@@ -24,9 +25,10 @@ browser:
 	  { command -v virtuoso-t >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	    --no-install-recommends virtuoso-opensource-7-bin; } && \
 	  { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	    --no-install-recommends postgresql; }; \
-	  else sudo apt-get install -y -q chromium virtuoso-opensource-7-bin postgresql; fi; } \
-	  || echo "chromium, virtuoso or postgresql could not be installed: their tests will be skipped"
+	    --no-install-recommends postgresql; } && \
+	  { command -v openrefine >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q openrefine; }; \
+	  else sudo apt-get install -y -q chromium virtuoso-opensource-7-bin postgresql openrefine; fi; } \
+	  || echo "chromium, virtuoso, postgresql or openrefine could not be installed: their tests will be skipped"
 
 run: $(BIN)/.installed
 	$(BIN)/vocabserver serve --host $(HOST) --port $(PORT)

@@ -11,8 +11,9 @@ Then properties tell homonyms apart (`broader`: a label or URI of a concept abov
 field code, whose vocabularies it must belong to): +5 each that holds, −25 each that does not. A guide term (not
 to be used in records) or a deprecated concept loses 15.
 
-`match` is true only when the best candidate is certain: 95 or more and at least 10 above the next one — never
-for a label two concepts share, unless a property told them apart.
+`match` is true only when the best candidate is certain: an equal preferred or alternative label (90 or more) at
+least 10 above the next one — never for a label two concepts share, unless a property told them apart; never for a
+known misspelling, a word-order variant or a typo, which a person confirms.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from rapidfuzz import fuzz
 from vocabserver.index.folding import fold
 from vocabserver.records.suggest import suggester
 
-MATCH_SCORE = 95
+MATCH_SCORE = 90
 MATCH_MARGIN = 10
 
 

@@ -106,7 +106,8 @@ def page_context() -> dict:
 @blueprint.after_app_request
 def page_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = CSP
+        # A view that sets a policy of its own keeps it (the reconciliation card, framed by other sites).
+        response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Vary"] = "Accept, Accept-Language, Cookie"

@@ -24,6 +24,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from vocabserver.reconcile.service import QUERY_PROPERTIES, Service, extension_values
 from vocabserver.web import params
 from vocabserver.web.context import labels, store
+from vocabserver.web.pages import asset_version
 from vocabserver.web.privacy import hidden
 
 blueprint = Blueprint("reconcile", __name__)
@@ -195,16 +196,16 @@ def preview(vocab_id: str | None = None):
     notation = index.notations[concept]
     body = (
         '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>' + html.escape(name) + "</title>"
-        "<style>body{font:14px/1.4 system-ui,sans-serif;margin:8px;color:#1e1e1e}h1{font-size:16px;margin:0 0 4px}"
-        "p{margin:2px 0}.v{color:#555}.a{color:#333;font-style:italic}</style></head><body>"
+        f'<link rel="icon" href="data:,"><link rel="stylesheet" href="/static/preview.css?v={asset_version()}">'
+        "</head><body>"
         f"<h1>{html.escape(name)}{' <span class=v>(' + html.escape(notation) + ')</span>' if notation else ''}</h1>"
         f"<p class=v>{html.escape(svc.describe(concept))}</p>"
         + (f"<p class=a>aussi : {html.escape(', '.join(alternatives))}</p>" if alternatives else "")
         + f"<p class=v>{html.escape(uri)}</p></body></html>")
     response = Response(body, mimetype="text/html")
     response.headers["Access-Control-Allow-Origin"] = "*"
-    # Shown in an iframe of another site (OpenRefine): no script, no frame-ancestors restriction here.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    # Shown in a frame of another site (OpenRefine): any ancestor may frame it; nothing but our stylesheet loads.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'self'; img-src data:; frame-ancestors *"
     return response
 
 
