@@ -70,6 +70,7 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     from vocabserver.web.pages import blueprint as pages
     from vocabserver.web.compat.skosmos import blueprint as skosmos
     from vocabserver.web.compat.skosmos_changes import blueprint as skosmos_changes
+    from vocabserver.web.compat.opentheso import blueprint as opentheso
     from vocabserver.web.compat.reconcile import blueprint as reconcile
     from vocabserver.web.compat.skosmos_groups import blueprint as skosmos_groups
     from vocabserver.web.compat.skosmos_hierarchy import blueprint as skosmos_hierarchy
@@ -78,7 +79,7 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
 
     for blueprint in (health, pages, login, editor_pages, history_pages, proposal_pages, admin_pages, validation, validation_jobs, api,
                       changes, editing, proposals, graph_store, skosmos, skosmos_hierarchy, skosmos_changes,
-                      skosmos_statistics, skosmos_groups, reconcile, sparql,
+                      skosmos_statistics, skosmos_groups, reconcile, opentheso, sparql,
                       linkeddata):
         app.register_blueprint(blueprint)
     csrf.init_app(app)
