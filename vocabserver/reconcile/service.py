@@ -66,6 +66,8 @@ class Service:
             "preview": {"url": self.url + "/preview?id=" + template, "width": 400, "height": 120},
             "suggest": {"entity": True, "property": True, "type": True},
             "extend": {"proposeProperties": True, "propertySettings": []},
+            # Queries OpenRefine sends in one request (its default is 10; a batch of 100 takes milliseconds here).
+            "batchSize": 100,
         }
         if version == "0.2":
             out["preview"] = {"url": self.url + "/preview?id={{id}}", "width": 400, "height": 120}
