@@ -8,16 +8,14 @@ vocabularies, `all/theso` for DENO (26,518 triples) and AUTR (167,512 triples) i
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_remote import Node, cli  # noqa: E402
+from bench.bench_remote import bundled_node  # noqa: E402
 from bench.common import report  # noqa: E402
 
 
@@ -25,27 +23,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="bench-opentheso-"))
     out = {}
-    try:
-        cli(folder, {}, "load")
-        node = Node(folder, {})
-        try:
-            for vocab in ("deno", "autr"):  # a vocabulary id is accepted where Opentheso's thNNN is
-                for fmt in ("json", "rdf", "turtle", "jsonld"):
-                    times = []
-                    for _ in range(4):
-                        started = time.perf_counter()
-                        answer = node.get("/opentheso/api/all/theso", params={"id": vocab, "format": fmt})
-                        times.append(time.perf_counter() - started)
-                        assert answer.status_code == 200, answer.text[:200]
-                    out[f"{vocab}_{fmt}"] = {"first_s": round(times[0], 3), "cached_s": round(min(times[1:]), 3),
-                                             "bytes": len(answer.content)}
-                    print(vocab, fmt, out[f"{vocab}_{fmt}"], flush=True)
-        finally:
-            node.stop()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with bundled_node("bench-opentheso-") as node:
+        for vocab in ("deno", "autr"):  # a vocabulary id is accepted where Opentheso's thNNN is
+            for fmt in ("json", "rdf", "turtle", "jsonld"):
+                times = []
+                for _ in range(4):
+                    started = time.perf_counter()
+                    answer = node.get("/opentheso/api/all/theso", params={"id": vocab, "format": fmt})
+                    times.append(time.perf_counter() - started)
+                    assert answer.status_code == 200, answer.text[:200]
+                out[f"{vocab}_{fmt}"] = {"first_s": round(times[0], 3), "cached_s": round(min(times[1:]), 3),
+                                         "bytes": len(answer.content)}
+                print(vocab, fmt, out[f"{vocab}_{fmt}"], flush=True)
     report(out, args.json)
 
 

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -70,6 +71,21 @@ class Node:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
+
+
+@contextmanager
+def bundled_node(prefix: str):
+    """`vocabserver serve` on the 16 bundled vocabularies loaded into an embedded store in a folder of its own."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        cli(folder, {}, "load")
+        node = Node(folder, {})
+        try:
+            yield node
+        finally:
+            node.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def timed(call, items) -> dict:

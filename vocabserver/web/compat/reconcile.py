@@ -55,6 +55,14 @@ def _json(body, status: int = 200) -> Response:
     return response
 
 
+@blueprint.before_request
+def _preflight():
+    # A browser's CORS preflight (a page of another site posting JSON): allowed, nothing else to do.
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    return None
+
+
 @blueprint.after_request
 def _cors(response: Response) -> Response:
     response.headers.setdefault("Access-Control-Allow-Origin", "*")
@@ -68,6 +76,11 @@ def _field(name: str) -> str | None:
     return request.form.get(name) if request.method == "POST" and name in request.form else request.args.get(name)
 
 
+def _body(field: str):
+    """A 1.0-draft request's JSON: the body itself, or the form field `field` (as 0.2 clients send it)."""
+    return request.get_json(silent=True) if request.is_json else _parse(_field(field) or "", field)
+
+
 def _parse(text: str, what: str):
     try:
         return orjson.loads(text)
@@ -78,8 +91,6 @@ def _parse(text: str, what: str):
 @blueprint.route("/reconcile", methods=["GET", "POST", "OPTIONS"])
 @blueprint.route("/reconcile/<vocab_id>", methods=["GET", "POST", "OPTIONS"])
 def service(vocab_id: str | None = None):
-    if request.method == "OPTIONS":
-        return Response(status=204)
     svc = _service(vocab_id)
     queries, extend = _field("queries"), _field("extend")
     if queries is not None:
@@ -140,10 +151,8 @@ def _batch_02(svc: Service, batch) -> dict:
 @blueprint.route("/reconcile/match", methods=["POST", "OPTIONS"])
 @blueprint.route("/reconcile/<vocab_id>/match", methods=["POST", "OPTIONS"])
 def match(vocab_id: str | None = None):
-    if request.method == "OPTIONS":
-        return Response(status=204)
     svc = _service(vocab_id)
-    batch = request.get_json(silent=True) if request.is_json else _parse(_field("queries") or "", "queries")
+    batch = _body("queries")
     if not isinstance(batch, dict) or not isinstance(batch.get("queries"), list) or not batch["queries"]:
         raise BadRequest('the body is {"queries": [{"conditions": [{"matchType": "name", "propertyValue": "vase"}]}]}')
     if len(batch["queries"]) > MAX_BATCH:
@@ -224,11 +233,7 @@ def propose(vocab_id: str | None = None):
 @blueprint.route("/reconcile/extend", methods=["POST", "OPTIONS"])
 @blueprint.route("/reconcile/<vocab_id>/extend", methods=["POST", "OPTIONS"])
 def extend(vocab_id: str | None = None):
-    if request.method == "OPTIONS":
-        return Response(status=204)
-    svc = _service(vocab_id)
-    body = request.get_json(silent=True) if request.is_json else _parse(_field("extend") or "", "extend")
-    return _json(_extend(svc, body, "1.0-draft"))
+    return _json(_extend(_service(vocab_id), _body("extend"), "1.0-draft"))
 
 
 def _extend(svc: Service, body, version: str) -> dict:
