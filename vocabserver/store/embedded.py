@@ -63,6 +63,7 @@ class VocabStore(ResourceReads, StoreWrites):
         self.path = None if remote is not None else path
         self.read_only = read_only
         self._commit = ""  # a shared store: the commit token of the state this process has read (conditional.py)
+        self._lease_held = threading.local()  # a shared store: the write lease this thread holds (writes.py)
         # One writer per vocabulary at a time; loads of different vocabularies may overlap.
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()

@@ -5,13 +5,14 @@ vocabulary. Callers go through changes/writer.py and changes/loading.py, never h
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from vocabserver.store.catalogue import now_literal
-from vocabserver.store.conditional import Contended, conditional, new_token
+from vocabserver.store.conditional import Contended, WriteLease, conditional, new_token
 from vocabserver.store.errors import StoreError, validate_id
 from vocabserver.store.queries import render
 
@@ -117,14 +118,31 @@ class StoreWrites:
             return
         expected = self._commit if self._modified is not None else self.read_commit()[1]
         token = new_token()
-        self.store.update(conditional(update, self.catalogue.graph, self.catalogue.root, self.commit_predicate,
-                                      expected, token, fresh, self.history_graph))
-        self.count_operation()
-        _stamp, now = self.read_commit()
+        with self.write_lease():  # one node writes at a time; the conditional update says if it was overtaken
+            self.store.update(conditional(update, self.catalogue.graph, self.catalogue.root, self.commit_predicate,
+                                          expected, token, fresh, self.history_graph))
+            self.count_operation()
+            _stamp, now = self.read_commit()
         if now != token:
             # Left to the change-log follower (changes/follow.py), which reads what that commit did.
             raise Contended(f"another node committed first (token {now[:8]}): nothing was written")
         self._commit = token
+
+    @contextmanager
+    def write_lease(self):
+        """Over a shared store, hold the store's write lease (store/conditional.py) for the block; re-entrant in a
+        thread, so that the write path can hold it from its checks to its commit. Nothing over an embedded store."""
+        if not self.shared or getattr(self._lease_held, "lease", None) is not None:
+            yield
+            return
+        lease = WriteLease(self.store, self.catalogue.graph, self.catalogue.root,
+                           ox.NamedNode(self.base_uri + "ns#writeLease"))
+        with lease:
+            self._lease_held.lease = lease
+            try:
+                yield
+            finally:
+                self._lease_held.lease = None
 
     def remove(self, vocab_id: str) -> None:
         with self.lock(vocab_id):
