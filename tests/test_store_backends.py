@@ -232,6 +232,7 @@ def _node(folder, engine):
 
 
 def test_two_nodes_writing_at_once_lose_nothing(tmp_path, remote):
+    """Two writers on each of two nodes, five edits each, all at once."""
     first = make_core(tmp_path / "a", remote)
     first.follower.start()
     second = _node(tmp_path / "b", remote)
@@ -239,27 +240,28 @@ def test_two_nodes_writing_at_once_lose_nothing(tmp_path, remote):
 
     def edit(core, name):
         try:
-            for number in range(6):
+            for number in range(5):
                 core.writer.apply(_alt(E + "statue", f"{name} {number}", actor=name))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=edit, args=(core, name)) for core, name in ((first, "a"), (second, "b"))]
+    writers = [(first, "a"), (first, "c"), (second, "b"), (second, "d")]
+    threads = [threading.Thread(target=edit, args=writer) for writer in writers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
     numbers = first.writer.history.numbers()
-    assert numbers == list(range(13, 0, -1))  # the load, then twelve edits: each number once
+    assert numbers == list(range(21, 0, -1))  # the load, then twenty edits: each number once
     labels = {q.object.value for q in first.store.quads(ox.NamedNode(E + "statue"), ox.NamedNode(SKOS + "altLabel"),
                                                         None, None)}
-    assert labels == {f"{n} {i}" for n in "ab" for i in range(6)}
-    assert {first.writer.history.get(n).actor for n in numbers[:-1]} == {"a", "b"}
+    assert labels == {f"{n} {i}" for n in "abcd" for i in range(5)}
+    assert {first.writer.history.get(n).actor for n in numbers[:-1]} == set("abcd")
     for core in (first, second):
         core.writer.catch_up()
-        assert core.store.info("objets").counts["altLabels"] == 13  # figurine and the twelve
-        assert _hits(core, "b 5") == [E + "statue"] and _hits(core, "a 0") == [E + "statue"]
+        assert core.store.info("objets").counts["altLabels"] == 21  # figurine and the twenty
+        assert _hits(core, "b 4") == [E + "statue"] and _hits(core, "c 0") == [E + "statue"]
 
 
 def test_the_same_version_on_two_nodes_gives_one_write(tmp_path, remote):
