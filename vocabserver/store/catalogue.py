@@ -28,7 +28,12 @@ def n(iri: str) -> ox.NamedNode:
 
 
 def now_literal() -> ox.Literal:
-    stamp = datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    """The commit stamp, in xsd:dateTime's canonical form (no trailing zero in the fraction): a remote engine
+    gives back the form it keeps (Oxigraph server writes "…34.51204Z" for "…34.512040Z"), and every node must
+    read the same stamp — the base of caches and ETags — as the one that wrote it."""
+    now = datetime.now(timezone.utc)
+    fraction = f"{now.microsecond:06d}".rstrip("0")
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
     return ox.Literal(stamp, datatype=XSD_DATETIME)
 
 
