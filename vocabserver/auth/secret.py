@@ -14,10 +14,13 @@ KEY_FILE = "session.key"
 log = logging.getLogger(__name__)
 
 
-def session_key(folder: Path | None) -> str:
+def session_key(folder: Path | None, database=None) -> str:
+    """`database`: the accounts database; when it is PostgreSQL (nodes on several machines) the key is kept there."""
     given = os.environ.get("VOCABSERVER_SECRET_KEY", "")
     if given:
         return given
+    if database is not None and database.url:
+        return database.shared_secret("session")
     if folder is None:
         return secrets.token_hex(32)
     path = folder / KEY_FILE

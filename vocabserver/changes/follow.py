@@ -37,9 +37,10 @@ class ChangeFollower:
     def catch_up(self) -> bool:
         """Follow what other nodes committed since this one last looked; True when something came. Runs under
         the writer's lock: a change of this node and one followed from elsewhere never interleave."""
-        with self.writer._lock:
+        with self.writer.exclusive():
             stamp, token = self.store.read_commit()
-            if stamp == self.store._modified and token == self.store._commit:
+            seen_stamp, seen_token = self.store.seen_commit()
+            if stamp == seen_stamp and token == seen_token:
                 return False
             history = self.writer.history
             numbers = sorted(n for n in history.numbers() if n > self.seen)
@@ -57,7 +58,7 @@ class ChangeFollower:
                 removed, added = history.triples(change.number)
                 uris = [n.value for n in touched(removed, added)]
                 parts.append((vocabulary, uris, Overlay(self.store, ox.NamedNode(change.graph))))
-            self.labels.follow(self.store._modified, stamp, None if rebuild else parts)
+            self.labels.follow(seen_stamp, stamp, None if rebuild else parts)
             self.store.moved_to(stamp, token)
             if numbers:
                 self.seen = numbers[-1]

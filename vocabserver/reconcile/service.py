@@ -157,7 +157,20 @@ _FEATURE_NAMES = {
 }
 
 
-def extension_values(store, index, vocabularies, uri: str, prop: str) -> list[dict]:
+def extension_row(store, index, vocabularies, uri: str, properties: list[str]) -> dict[str, list[dict]]:
+    """The values of each extension property for one concept (its statements read once, when one of them needs
+    them)."""
+    statements: list = []
+    if any(prop in _STATEMENT_PROPERTIES for prop in properties):
+        statements = list(store.statements(uri))
+    return {prop: extension_values(index, vocabularies, uri, prop, statements) for prop in properties}
+
+
+_STATEMENT_PROPERTIES = {"altLabel": SKOS + "altLabel", "exactMatch": SKOS + "exactMatch",
+                         "definition": SKOS + "definition"}
+
+
+def extension_values(index, vocabularies, uri: str, prop: str, statements: list) -> list[dict]:
     """The values of one extension property for one concept: entities ({id, name}) or strings ({str})."""
     found = index.concepts_of(uri)
     if not found:
@@ -176,12 +189,11 @@ def extension_values(store, index, vocabularies, uri: str, prop: str) -> list[di
     if prop == "prefLabel_en":
         text = index.pref[concept].get("en")
         return [{"str": text}] if text else []
-    predicates = {"altLabel": SKOS + "altLabel", "exactMatch": SKOS + "exactMatch", "definition": SKOS + "definition"}
-    if prop not in predicates:
+    if prop not in _STATEMENT_PROPERTIES:
         return []
     values = []
-    for quad in store.statements(uri):
-        if quad.predicate.value != predicates[prop]:
+    for quad in statements:
+        if quad.predicate.value != _STATEMENT_PROPERTIES[prop]:
             continue
         term = quad.object
         if isinstance(term, ox.NamedNode):

@@ -243,13 +243,17 @@ class VocabStore(ResourceReads, StoreWrites):
         tokens = sorted(row["commit"].value for row in rows if row["commit"] is not None)
         return (stamps[-1] if stamps else ""), (tokens[0] if tokens else "")
 
+    def seen_commit(self) -> tuple[str | None, str]:
+        """(commit stamp, commit token) of the state this process last read (None: not read yet)."""
+        return self._modified, self._commit
+
     def sync(self) -> bool:
         """A shared store: read the commit state again; True (and this process's caches dropped) when another
         process committed since this one last read it."""
         if not self.shared:
             return False
         stamp, token = self.read_commit()
-        if stamp == self._modified and token == self._commit:
+        if (stamp, token) == self.seen_commit():
             return False
         self.moved_to(stamp, token)
         return True

@@ -3,7 +3,6 @@ nothing itself beyond what `Core.start()` does."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,9 +36,7 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     # Sessions of the pages: a signed cookie, HttpOnly, SameSite=Lax, Secure when served over https.
     # Signed sessions must verify on every node: the key lives in the shared accounts database when it is
     # PostgreSQL (nodes on several machines), else beside the store in the data directory.
-    app.secret_key = os.environ.get("VOCABSERVER_SECRET_KEY", "") or (
-        core.accounts.shared_secret("session") if core.accounts.url else
-        session_key(Path(store.local_dir) if store.local_dir else None))
+    app.secret_key = session_key(Path(store.local_dir) if store.local_dir else None, core.accounts)
     app.config.update(SESSION_COOKIE_NAME="vocabserver_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=store.base_uri.startswith("https:"),
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),

@@ -49,19 +49,26 @@ _cache_lock = threading.Lock()
 _CACHED = 6
 
 
+_ids: dict = {}  # commit stamp -> {Opentheso id or vocabulary id: vocabulary id}, every vocabulary
+
+
 def _thesauri() -> dict[str, str]:
-    """Opentheso id (and vocabulary id) -> vocabulary id, for the vocabularies this caller may see."""
-    found: dict[str, str] = {}
-    for vocab_id, info in store().vocabularies().items():
-        if vocab_id in hidden():
-            continue
-        found[vocab_id] = vocab_id
-        for scheme in info.schemes:
-            for quad in store().quads(ox.NamedNode(scheme), DCT_IDENTIFIER, None, ox.NamedNode(info.graph)):
-                value = quad.object.value
-                if re.fullmatch(r"th\d+", value):
-                    found[value] = vocab_id
-    return found
+    """Opentheso id (and vocabulary id) -> vocabulary id, for the vocabularies this caller may see; the schemes'
+    identifiers are read once per store version, not at each call."""
+    stamp = store().modified()
+    found = _ids.get(stamp)
+    if found is None:
+        found = {}
+        for vocab_id, info in store().vocabularies().items():
+            found[vocab_id] = vocab_id
+            for scheme in info.schemes:
+                for quad in store().quads(ox.NamedNode(scheme), DCT_IDENTIFIER, None, ox.NamedNode(info.graph)):
+                    if re.fullmatch(r"th\d+", quad.object.value):
+                        found[quad.object.value] = vocab_id
+        _ids.clear()
+        _ids[stamp] = found
+    hide = hidden()
+    return {key: vocab_id for key, vocab_id in found.items() if vocab_id not in hide}
 
 
 def _vocabulary(theso: str | None) -> str:
@@ -73,8 +80,6 @@ def _vocabulary(theso: str | None) -> str:
     return found
 
 
-def _opentheso_id(vocab_id: str) -> str:
-    return next((k for k, v in _thesauri().items() if v == vocab_id and k.startswith("th")), vocab_id)
 
 
 def _format(name: str | None, default: str = "rdf") -> str:
@@ -151,13 +156,14 @@ def info_list():
     vocabularies = store().vocabularies()
     if request.args.get("topconcept", "").lower() == "all":
         return topterm(request.args.get("theso"))
-    seen, out = set(), []
-    for theso, vocab_id in sorted(_thesauri().items()):
-        if vocab_id in seen or not theso.startswith("th") and _opentheso_id(vocab_id) != theso:
-            continue
-        seen.add(vocab_id)
-        info = vocabularies[vocab_id]
-        out.append({"idTheso": theso, "labels": [{"lang": lang, "title": info.title(lang)} for lang in ("fr", "en")]})
+    # One entry a vocabulary, under its Opentheso id (under its own id when it has none).
+    named: dict[str, str] = {}
+    for key, vocab_id in _thesauri().items():
+        if vocab_id not in named or key.startswith("th"):
+            named[vocab_id] = key
+    out = [{"idTheso": theso, "labels": [{"lang": lang, "title": vocabularies[vocab_id].title(lang)}
+                                         for lang in ("fr", "en")]}
+           for vocab_id, theso in sorted(named.items(), key=lambda item: item[1])]
     return _json(out)
 
 

@@ -21,7 +21,7 @@ import orjson
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import BadRequest, NotFound
 
-from vocabserver.reconcile.service import QUERY_PROPERTIES, Service, extension_values
+from vocabserver.reconcile.service import QUERY_PROPERTIES, Service, extension_row
 from vocabserver.web import params
 from vocabserver.web.context import labels, store
 from vocabserver.web.pages import asset_version
@@ -256,7 +256,7 @@ def _extend(svc: Service, body, version: str) -> dict:
         if not isinstance(uri, str):
             raise BadRequest("ids are strings (the concepts' IRIs)")
         found = [c for c in index.concepts_of(uri) if index.vocab_of(c) in visible]
-        rows_by_id[uri] = {pid: (extension_values(store(), index, visible, uri, pid) if found else []) for pid in asked}
+        rows_by_id[uri] = extension_row(store(), index, visible, uri, asked) if found else {pid: [] for pid in asked}
     if version == "0.2":
         return {"meta": meta, "rows": rows_by_id}
     return {"meta": meta, "rows": [{"id": uri, "properties": [{"id": pid, "values": values}
