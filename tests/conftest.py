@@ -50,7 +50,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, base_uri: str | None = None, env: dict | None = None):
+    def __init__(self, data_dir: Path, base_uri: str | None = None, env: dict | None = None,
+                 serve_args: tuple[str, ...] = ()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -59,15 +60,18 @@ class Server:
             args += ["--base-uri", base_uri]
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("VOCABSERVER_")}, **(env or {})}
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(args + ["serve", "--port", str(self.port)], cwd=ROOT, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # Its output (one log line per request) goes to a file: a pipe nobody reads would stop the server once full.
+        self.log_path = Path(data_dir).parent / f"server-{self.port}.log"
+        self.log = open(self.log_path, "w+", encoding="utf-8")
+        self.process = subprocess.Popen(args + ["serve", "--port", str(self.port), *serve_args], cwd=ROOT, env=env,
+                                        stdout=self.log, stderr=subprocess.STDOUT, text=True)
         self.ready_after = self._wait()
 
     def _wait(self, timeout: float = 90) -> float:
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stdout.read()}")
+                raise RuntimeError(f"server exited: {self.output()}")
             try:
                 response = requests.get(self.url + "/health", timeout=2)
                 # Ready for the tests once the SPARQL worker processes have loaded the store too.
@@ -87,6 +91,10 @@ class Server:
                 return
             time.sleep(0.2)
         raise RuntimeError("label index not ready in time")
+
+    def output(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(self.url + path, timeout=30, **kwargs)

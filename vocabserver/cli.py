@@ -332,9 +332,12 @@ def remove(ctx: Context, vocab_id: str) -> None:
 @main.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes answering requests. 1: one process (waitress). N > 1: N worker processes under "
+                   "granian answer the reads; writes go to this process, which holds the store.")
 @pass_context
-def serve(ctx: Context, host: str, port: int, threads: int) -> None:
+def serve(ctx: Context, host: str, port: int, threads: int, workers: int) -> None:
     """Serve the web interfaces; an empty store first gets the bundled vocabularies."""
     from waitress import create_server
 
@@ -343,6 +346,9 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
 
     _check_port(host, port)  # before opening the store and starting workers: say it at once
     settings = ctx.settings(port)
+    if workers > 1 and (settings.read_only or settings.remote is not None):
+        raise Failure("--workers applies to an embedded store this command writes; over a remote store or "
+                      "read-only, start one `vocabserver serve` per process (README, Deployment)", EXIT_INPUT)
     if settings.read_only:
         # Beside a writer (`vocabserver load`) or other read-only servers: follows the writer's commits.
         try:
@@ -356,7 +362,16 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
         results = load_bundled(store, actor="vocabserver serve")
         click.echo(f"loaded {len(results)} vocabularies, {sum(r.counts['concepts'] for r in results)} concepts",
                    err=True)
-    app = create_app(settings, store=store)
+    if workers > 1:
+        from vocabserver.web.workers import serve_with_workers
+
+        serve_with_workers(settings, store, host, port, workers, threads)
+        return
+    from vocabserver.core import Core
+
+    core = Core(settings, store).start()
+    app = create_app(core)
+    control = _control(core)
     click.echo(f"vocabserver on http://{host}:{port}/ (base URI {store.base_uri}, store "
                f"{store.remote.describe() if store.remote else store.path})", err=True)
     # A polite stop (SIGTERM from a service manager) must run the exit clean-up (SPARQL snapshots).
@@ -365,7 +380,20 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
         server = create_server(app, host=host, port=port, threads=threads, ident="vocabserver")
     except OSError as exc:
         raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_STORE) from None
-    server.run()
+    try:
+        server.run()
+    finally:
+        if control is not None:
+            control.stop()
+
+
+def _control(core):
+    """The control socket of the process holding an embedded store (`vocabserver backup` asks it)."""
+    if core.store.read_only or core.store.remote is not None:
+        return None
+    from vocabserver.control import ControlServer
+
+    return ControlServer(core).start()
 
 
 def _actor() -> str:
@@ -397,7 +425,7 @@ def _check_port(host: str, port: int) -> None:
 
 # The change log's commands (history, revert) and the accounts' (token, user) live beside, registered on `main`
 # when this module loads.
-from vocabserver import cli_accounts, cli_changes, cli_records  # noqa: E402,F401
+from vocabserver import cli_accounts, cli_changes, cli_operations, cli_records  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

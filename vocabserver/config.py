@@ -73,6 +73,10 @@ class Settings:
     # The accounts database (users, tokens, sessions, proposals…): PostgreSQL for nodes on several machines;
     # empty: accounts.sqlite3 in the data directory.
     database_url: str = ""
+    front_cache_mb: int = 64  # encoded answers kept per process (web/front_cache.py; 0: none)
+    access_log: str = "-"  # one JSON line per request: "-" standard error, "off", or a file
+    metrics_public: bool = False  # /metrics without an admin token (a scraper on a private network)
+    writer_socket: str = ""  # a worker of `serve --workers N`: the writer's socket, where writes go (web/forward.py)
 
     def __post_init__(self):
         if self.load_limits is None:
@@ -105,6 +109,10 @@ class Settings:
             load_limits=LoadLimits.from_environment(),
             remote=RemoteSettings.from_environment(),
             database_url=os.environ.get("VOCABSERVER_DATABASE_URL", "").strip(),
+            front_cache_mb=_env_number("VOCABSERVER_FRONT_CACHE_MB", 64, int, allow_zero=True),
+            access_log=os.environ.get("VOCABSERVER_ACCESS_LOG", "-").strip(),
+            metrics_public=os.environ.get("VOCABSERVER_METRICS_PUBLIC", "").lower() in ("1", "true", "yes"),
+            writer_socket=os.environ.get("VOCABSERVER_WRITER_SOCKET", "").strip(),
         )
 
 

@@ -52,6 +52,11 @@ class Core:
         limits = Limits(settings.sparql_timeout, settings.sparql_max_rows, settings.sparql_workers,
                         settings.sparql_memory_mb, settings.sparql_max_query, settings.sparql_max_depth)
         self.follower = None
+        self._following = threading.Lock()
+        if self.store.read_only and self.store.path is not None:
+            # A process reading an embedded store another process writes (`serve --workers N`): it reopens the
+            # writer's view at each commit and patches its label index from the change log (`current_stamp`).
+            self.follower = ChangeFollower(self.store, self.writer, self.labels, self.events)
         if self.store.shared:
             # Other nodes write the same store: follow its change log; SPARQL is the engine's (forwarded).
             self.follower = ChangeFollower(self.store, self.writer, self.labels, self.events)
@@ -68,8 +73,21 @@ class Core:
     def start(self) -> "Core":
         """Read the saved label index of this state, or build it off the start-up path (a lookup arriving
         first waits for it). The saved index is read before the SPARQL workers compete for the CPU."""
-        if self.follower is not None:
+        if self.follower is not None and self.store.shared:
             self.follower.start()
+        elif self.follower is not None:
+            self.follower.seen = self.writer.history.next_number() - 1
         if not self.labels.open_saved():
             threading.Thread(target=self.labels.current, name="label-index", daemon=True).start()
         return self
+
+    def current_stamp(self) -> str:
+        """The store state this process answers from, before each request: a read-only process first follows
+        the writer's commits (one stat; on a commit, the new view is opened and the index patched), so an edit
+        acknowledged by the writer is seen by the next request whatever process answers it."""
+        store = self.store
+        if store.read_only and store.path is not None:
+            with self._following:
+                if store.follow_commits(every=0, move=False):
+                    self.follower.catch_up()
+        return store.modified()

@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections import Counter
 
 import pyoxigraph as ox
 
 from vocabserver.changes.changeset import (Blocked, ChangeSet, Conflict, NotFound, Refused, Stale, WriteError,
                                           ntriples)
+from vocabserver import metrics
 from vocabserver.changes.history import Change, History
 from vocabserver.changes.validation import LARGE, CONCEPT, Overlay, touched, validate, validate_whole
 from vocabserver.store.conditional import Contended
@@ -154,12 +156,20 @@ class Writer:
         """Run `write` until it commits over the state it checked. Over a shared store another node may commit
         between this one's checks and its write: the write then applies nothing (store/conditional.py), this
         node catches up with the change log and checks again — a version now stale is a 412, never lost."""
+        kind = "loads" if write == self._commit_loads else "changes"
+        started = time.perf_counter()
         for _attempt in range(CONTENDED_TRIES):
             try:
-                return write(*args)
+                done = write(*args)
+                metrics.observe_write(kind, "committed", started)
+                return done
             except Contended:
                 self.history.forget_last()  # read the last number from the store again
                 self.catch_up()
+            except Exception:
+                metrics.observe_write(kind, "refused", started)
+                raise
+        metrics.observe_write(kind, "busy", started)
         raise Busy(f"the store was written by other nodes {CONTENDED_TRIES} times during this change: "
                    "nothing was written; send it again")
 

@@ -33,6 +33,7 @@ class LabelIndexHolder:
         self._patches = 0  # changes patched in since the last full build
         self._rebuilding = False
         self._last_patch = 0.0
+        self.installed_at = 0.0  # time.time() of the last build, load or patch installed (the metrics' index age)
 
     @property
     def ready(self) -> bool:
@@ -55,6 +56,7 @@ class LabelIndexHolder:
     def _install_patched(self, new: LabelIndex) -> None:
         with self._lock:
             self._index = new
+            self.installed_at = time.time()
             self._patches += 1
             self._last_patch = time.monotonic()
         if self._patches >= REBUILD_AFTER_PATCHES:
@@ -120,6 +122,7 @@ class LabelIndexHolder:
         # The index lives until the next change: keep the collector from walking its millions of
         # objects (a full pass costs hundreds of milliseconds at 1.5 million labels).
         gc.freeze()
+        self.installed_at = time.time()
         self._index = index
         threading.Thread(target=index.warm, name="label-index-warm", daemon=True).start()
 

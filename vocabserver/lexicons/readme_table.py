@@ -1,7 +1,8 @@
-"""The README's vocabulary table, generated from the build report and the statistics of a loaded store.
+"""The vocabulary table of the documentation (docs/vocabularies.md), generated from the build report and the
+statistics of a loaded store.
 
 `python -m vocabserver.lexicons.readme_table` loads the bundled vocabularies into a temporary store and
-rewrites the table between the README's markers (`make build-vocabularies` runs it);
+rewrites the table between the page's markers (`make build-vocabularies` runs it);
 tests/test_readme.py checks the committed table is what this renders.
 """
 
@@ -23,6 +24,8 @@ _SUMMED = ("source lines", "term lines", "repeated lines", "extra broaders", "ho
            "concepts", "altLabels", "top concepts", "guide terms", "vs 2014: same", "added", "removed", "renamed",
            "swapped")
 
+
+TABLE_PAGE = "docs/vocabularies.md"  # the documentation page the vocabulary table lives in
 
 def rows(stats: list[dict], report: list[dict]) -> list[dict[str, str]]:
     by_id = {r["id"]: r for r in stats}
@@ -71,7 +74,7 @@ def render(stats: list[dict], report: list[dict]) -> str:
 def current_block(readme: str) -> str:
     match = _BLOCK.search(readme)
     if not match:
-        raise ValueError("README.md has no vocabulary-table markers")
+        raise ValueError(f"{TABLE_PAGE} has no vocabulary-table markers")
     return match.group(0)
 
 
@@ -99,15 +102,15 @@ def bundled_stats() -> list[dict]:
 
 def main(root: Path) -> int:
     report = json.loads((root / "vocabularies" / "build-report.json").read_text(encoding="utf-8"))
-    readme_path = root / "README.md"
-    readme = readme_path.read_text(encoding="utf-8")
+    page_path = root / TABLE_PAGE
+    page = page_path.read_text(encoding="utf-8")
     block = render(bundled_stats(), report)
-    updated = readme.replace(current_block(readme), block)
-    if updated != readme:
-        readme_path.write_text(updated, encoding="utf-8")
-        print("README.md: vocabulary table regenerated")
+    updated = page.replace(current_block(page), block)
+    if updated != page:
+        page_path.write_text(updated, encoding="utf-8")
+        print(f"{TABLE_PAGE}: vocabulary table regenerated")
     else:
-        print("README.md: vocabulary table already current")
+        print(f"{TABLE_PAGE}: vocabulary table already current")
     return 0
 
 

@@ -21,6 +21,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from vocabserver.store import reader_views
 from vocabserver.store.catalogue import VOID, Catalogue, VocabularyInfo
 from vocabserver.store.errors import (  # noqa: F401 - also imported from here
     RESERVED_IDS, VOCAB_ID, BaseMismatch, StoreError, StoreLocked, UnknownVocabulary, validate_id)
@@ -58,6 +59,9 @@ class VocabStore(ResourceReads, StoreWrites):
         `remote`: a SPARQL 1.1 store over HTTP (store/remote.py) holds the RDF; `path` then only holds what is
         local to this node (the accounts database when no other is configured, the label index's copy)."""
         self.local_dir = path
+        self.view_path = path  # what a read-only process has open: the store, or a view the writer published
+        self.publish_views = False  # a writer with read-only processes beside it: a view after each commit
+        self._view_hold = None
         self.remote = remote
         self.shared = remote is not None  # other processes may write the same store at any time
         self.path = None if remote is not None else path
@@ -83,7 +87,10 @@ class VocabStore(ResourceReads, StoreWrites):
                 # Only for a store no process writes to: pyoxigraph leaves concurrent use undefined.
                 if not (path / "CURRENT").exists():
                     raise StoreError(f"no store at {path}: load vocabularies first (vocabserver load)")
-                self.store = ox.Store.read_only(str(path))
+                # The writer's last published view when there is one (store/reader_views.py).
+                self.view_path = reader_views.named_view(path, path / COMMIT_FILE) or path
+                self.store = ox.Store.read_only(str(self.view_path))
+                self._view_hold = reader_views.hold(self.view_path)
             else:
                 path.mkdir(parents=True, exist_ok=True)
                 self.store = ox.Store(str(path))
@@ -108,6 +115,7 @@ class VocabStore(ResourceReads, StoreWrites):
                 self._commit_seen = _stamp(path / COMMIT_FILE)
             else:
                 (path / READERS_FILE).touch(exist_ok=True)
+                reader_views.remove_all(path)
         if not read_only and not self.shared:
             # (Over a shared store another node may be loading: its staging graphs are its own.)
             self._clear_uncommitted()
@@ -130,34 +138,51 @@ class VocabStore(ResourceReads, StoreWrites):
             return False
         return False
 
-    def follow_commits(self, every: float = 1.0) -> bool:
+    def follow_commits(self, every: float = 1.0, move: bool = True) -> bool:
         """Read-only: reopen the store when a writer has committed since (checked at most every `every` s,
-        one stat). A read-only pyoxigraph store sees the state of when it was opened."""
+        one stat); True when it did. A read-only pyoxigraph store sees the state of when it was opened.
+        `move` False: the caller moves this process to the new state itself (`moved_to`), once what derives
+        from the state (the label index) follows — changes/follow.py."""
         if not self.read_only or self.path is None:
             return False
-        now = time.monotonic()
-        if now - self._checked_at < every:
-            return False
-        self._checked_at = now
+        if every:
+            now = time.monotonic()
+            if now - self._checked_at < every:
+                return False
+            self._checked_at = now
         stamp = _stamp(self.path / COMMIT_FILE)
         if stamp == self._commit_seen:
             return False
+        view = reader_views.named_view(self.path, self.path / COMMIT_FILE) or self.path
         try:
-            reopened = ox.Store.read_only(str(self.path))
+            reopened = ox.Store.read_only(str(view))
         except OSError:
             return False  # the writer is between two files: next time
-        self.store = reopened
+        old_hold, self._view_hold = self._view_hold, reader_views.hold(view)
+        self.store, self.view_path = reopened, view
+        if old_hold is not None:
+            old_hold.close()
         self._commit_seen = stamp
-        self._modified = None
+        if move:
+            self._modified = None
         self._cache = None
         self._union_live = None
+        self._readable = None
         return True
 
     def _announce_commit(self) -> None:
-        """Tell read-only servers that the store changed (they compare this file's stamp)."""
+        """Tell read-only processes that the store changed (they compare this file's stamp); while some are
+        present, they get a view of the new state to open (store/reader_views.py)."""
         if self.path is not None:
             marker = self.path / COMMIT_FILE
-            marker.write_text(self.modified() + "\n", encoding="utf-8")
+            if self.publish_views or self.readers_present():
+                reader_views.publish(self, marker)
+            else:
+                marker.write_text(self.modified() + "\n", encoding="utf-8")
+
+    def publish_view(self) -> None:
+        """Publish a view of the current state for read-only processes (`serve --workers N`, at start)."""
+        reader_views.publish(self, self.path / COMMIT_FILE)
 
     def union_is_live(self) -> bool:
         """Whether every graph of the store is committed, so that the union of all graphs is what readers

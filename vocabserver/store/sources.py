@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from vocabserver.store import reader_views
+
 SD_NAME = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#name")
 
 
@@ -42,7 +44,13 @@ def open_source(source: Source):
         store.bulk_load(path=source.path, format=ox.RdfFormat.N_QUADS)
         return store, None
     store = ox.Store.read_only(source.path)
+    global _held
+    # A view the writer published stays on disk while this worker has it open (store/reader_views.py).
+    _held = reader_views.hold(Path(source.path)) if source.kind == "directory" else None
     return store, readable_graphs(store, source.base)
+
+
+_held = None
 
 
 def readable_graphs(store, base: str) -> list[str] | None:
@@ -136,9 +144,9 @@ def snapshot_factory(store):
 
 
 def directory_factory(store):
-    """A read-only server: the workers open the store directory itself, read-only."""
+    """A read-only server: the workers open what it has open, read-only (the view the writer published)."""
     def make() -> Source:
-        return Source("directory", str(store.path), store.modified(), store.base_uri)
+        return Source("directory", str(store.view_path), store.modified(), store.base_uri)
 
     return make
 

@@ -3,6 +3,7 @@ nothing itself beyond what `Core.start()` does."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,11 +17,16 @@ from vocabserver.config import Settings
 from vocabserver.core import Core
 from vocabserver.resources import shipped
 from vocabserver.store.embedded import VocabStore
+from vocabserver import metrics
 from vocabserver.web.caching import AnswerCache
+from vocabserver.web.front_cache import ROUTE_KEY, FrontCache
+from vocabserver.web.observe import Observe, log_target
 
 
-def create_app(settings: Settings | Core | None = None, store: VocabStore | None = None) -> Flask:
-    """The application over an engine (or over one built from `settings` and an open `store`)."""
+def create_app(settings: Settings | Core | None = None, store: VocabStore | None = None,
+               behind_workers: bool = False) -> Flask:
+    """The application over an engine (or over one built from `settings` and an open `store`). `behind_workers`:
+    the writer of `serve --workers N`, reached only through its workers (web/forward.py)."""
     if isinstance(settings, Core):
         core = settings
     else:
@@ -86,9 +92,26 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
     app.view_functions["login.login"] = limiter.limit(LOGIN_LIMIT)(app.view_functions["login.login"])
 
     @app.before_request
-    def follow_commits():
-        # A read-only server reopens its view when a writer has committed (one stat a second at most).
-        store.follow_commits()
+    def name_the_route():
+        # For the metrics and the log line (web/observe.py): the endpoint, a bounded set of names.
+        request.environ[ROUTE_KEY] = request.endpoint or "unmatched"
+
+    # Outside Flask: every request first follows the writer's commits (a read-only process), then a repeated
+    # read is answered from the encoded answers; the outermost layer names, logs and counts each request.
+    front = FrontCache(app.wsgi_app, core.current_stamp, settings.front_cache_mb * 1024 * 1024)
+    app.extensions["vocabserver.front_cache"] = front
+    inner = front
+    if settings.writer_socket:
+        from vocabserver.web.forward import ForwardWrites
+
+        inner = ForwardWrites(front, settings.writer_socket)
+    app.wsgi_app = Observe(inner, log_target(settings.access_log))
+    if behind_workers:
+        from vocabserver.web.forward import trust_forwarded
+
+        app.wsgi_app = trust_forwarded(app.wsgi_app)
+    metrics.process_started()
+    metrics.report_state(lambda: _state_metrics(core, front))
 
     from vocabserver.web.privacy import guard, private_answers
 
@@ -129,3 +152,16 @@ def _wants_page() -> bool:
         return False
     accept = request.accept_mimetypes
     return accept.quality("text/html") > accept.quality("application/json")
+
+
+def _state_metrics(core: Core, front: FrontCache) -> list:
+    """This process's state, read when /metrics is asked."""
+    index = core.labels._index
+    rows = [("vocabserver_answer_cache_bytes", "Bytes of encoded answers kept by the answering process.",
+             front.state()["bytes"])]
+    if index is not None:
+        rows.append(("vocabserver_label_index_age_seconds", "Seconds since the answering process's label index "
+                     "was built or patched.", time.time() - core.labels.installed_at))
+        rows.append(("vocabserver_label_index_current", "1 when the label index is of the served state.",
+                     1.0 if core.labels.ready else 0.0))
+    return rows

@@ -19,6 +19,7 @@ from flask import Response, current_app, request
 from werkzeug.http import http_date
 
 from vocabserver.web.context import store
+from vocabserver.web.front_cache import SHARE_KEY
 
 
 class AnswerCache:
@@ -120,6 +121,10 @@ def not_modified(variant: str, stamp: str | None = None) -> Response | None:
 
 
 def cacheable(response: Response, variant: str, stamp: str | None = None) -> Response:
+    """Validators and cache headers for an answer that depends only on the store's state and the request's
+    path, query and Accept: such an answer, already in memory, may also be kept encoded (web/front_cache.py)."""
+    if response.status_code == 200 and response.is_sequence:
+        request.environ[SHARE_KEY] = True
     return _finish(response, _etag(variant, stamp), stamp)
 
 

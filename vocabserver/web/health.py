@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
 from vocabserver.web.privacy import hidden
 from vocabserver.store.queries import query
@@ -17,6 +17,31 @@ blueprint = Blueprint("health", __name__)
 def ping():
     """Liveness only (no store access): also the trivial baseline of the HTTP benchmarks."""
     return "pong\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@blueprint.get("/metrics")
+def metrics_text():
+    """Prometheus text format; an admin token unless VOCABSERVER_METRICS_PUBLIC (route names and volumes say
+    what the server is used for: not for everyone by default)."""
+    from flask import Response
+
+    from vocabserver import metrics
+    from vocabserver.web.auth import account
+    from vocabserver.web.context import core
+
+    if not core().settings.metrics_public:
+        who = account() if request.headers.get("Authorization") else None
+        if who is None or who.role != "admin":
+            message = ("/metrics needs an admin token: Authorization: Bearer <token> (vocabserver token create "
+                       "--name prometheus --role admin), or VOCABSERVER_METRICS_PUBLIC=1")
+            status = 403 if who is not None else 401
+            response = jsonify(error="Forbidden" if who else "Unauthorized", status=status, message=message)
+            response.status_code = status
+            if who is None:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="vocabserver"'
+            return response
+    return Response(metrics.exposition(), content_type="text/plain; version=0.0.4; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
 
 
 def _labels_state() -> dict:

@@ -14,6 +14,7 @@ from vocabserver.resources import shipped
 from vocabserver.sparql.update import UpdateRefused, run_update
 from vocabserver.sparql.service import QueryLimitExceeded, QueryRefused, QuerySyntaxError, SparqlService
 from vocabserver.sparql.results import RESULT_FORMATS, serialize_solutions
+from vocabserver import metrics
 from vocabserver.web.caching import cacheable, not_modified
 from vocabserver.web.auth import may_write, principal
 from vocabserver.web.context import core, store
@@ -156,14 +157,19 @@ def endpoint():
                 return cached
         result = service().run(query, default_graphs or None, named_graphs or None, checked, hidden_graphs())
     except QuerySyntaxError as exc:
+        metrics.sparql_outcome("syntax")
         return _error(400, f"syntax error: {exc}", query)
     except QueryRefused as exc:
+        metrics.sparql_outcome("refused")
         return _error(exc.status, str(exc), query)
     except QueryLimitExceeded as exc:
+        metrics.sparql_outcome("timeout" if exc.status == 503 and "time" in str(exc).lower() else
+                               "unavailable" if exc.status == 503 else "limit")
         response = _error(exc.status, str(exc), query)
         if exc.status == 503:
             response.headers["Retry-After"] = "2"
         return response
+    metrics.sparql_outcome("ok")
     if offer is HTML:
         response = html_page("sparql.html", examples=_examples(), query=query, result=result, error=None,
                              limits=service().limits)

@@ -15,7 +15,7 @@ from vocabserver.reading.describe import describe
 from vocabserver.index.label_index import KIND_NAMES, QueryError
 from vocabserver.web import params
 from vocabserver.web.api import json_response
-from vocabserver.web.caching import not_modified
+from vocabserver.web.caching import cacheable, not_modified
 from vocabserver.web.context import labels, store
 from vocabserver.web.negotiation import Offer, negotiate
 from vocabserver.web.privacy import hidden_graphs, marker, visible
@@ -202,12 +202,17 @@ def _data(vocab_id: str | None) -> Response:
         suffix = {"rdfxml": "rdf", "turtle": "ttl", "jsonld": "jsonld"}[offer.name]
         return redirect(f"/dumps/{vocab_id}.{suffix}", code=302)
     offer = negotiate(DATA_OFFERS)
+    variant = f"{_variant()}\x1f{offer.name}"
+    cached = not_modified(variant)
+    if cached is not None:
+        cached.headers["Access-Control-Allow-Origin"] = "*"
+        return cached
     description = describe(store(), uri, skip_graphs=hidden_graphs())
     if description is None or (vocab_id is not None and description.graph != store().vocabularies()[vocab_id].graph):
         raise NotFound("no concept found with given uri")
     response = rdf_response(description.triples, offer)
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return cacheable(response, variant)
 
 
 @blueprint.get("/data")
