@@ -1,4 +1,5 @@
-"""The README's vocabulary table says what `vocabserver stats` and the build report say."""
+"""The documentation's vocabulary table (docs/vocabularies.md) says what `vocabserver stats` and the build report
+say."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from .conftest import ROOT, stats_json
 
 
 def readme_rows() -> dict[str, dict[str, str]]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "vocabularies.md").read_text(encoding="utf-8")
     table = re.search(r"<!-- vocabulary-table.*?-->\n(.*?)<!-- /vocabulary-table -->", text, re.S).group(1)
     lines = [line for line in table.strip().splitlines() if not line.startswith("|---")]
     header = [c.strip() for c in lines[0].strip("|").split("|")]
@@ -24,7 +25,7 @@ def test_readme_table_is_what_the_generator_renders(loaded_dir):
     from vocabserver.lexicons.readme_table import current_block, render
 
     report = json.loads((ROOT / "vocabularies" / "build-report.json").read_text("utf-8"))
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "vocabularies.md").read_text(encoding="utf-8")
     assert current_block(readme) == render(stats_json(loaded_dir), report), (
         "README's vocabulary table is stale: run `python -m vocabserver.lexicons.readme_table`")
 

@@ -384,13 +384,13 @@ def test_exact_labels_follow_the_index_a_change_patches(tmp_path):
     assert before.check("statuette", ("objets",))["verdict"] == "valid"  # the old index's checker is unchanged
 
 
-def test_the_readme_shows_the_field_rules_as_the_table_has_them():
+def test_the_documentation_shows_the_field_rules_as_the_table_has_them():
     import csv
 
     root = Path(__file__).resolve().parent.parent
     with open(root / "vocabserver" / "records" / "field_rules.csv", encoding="utf-8", newline="") as handle:
         table = [(row["field"], row["vocabularies"], row["example"]) for row in csv.DictReader(handle)]
-    readme = (root / "README.md").read_text(encoding="utf-8")
+    readme = (root / "docs" / "curators" / "validation.md").read_text(encoding="utf-8")
     start = readme.index("| field | vocabularies | values split by |")
     rows = readme[start:readme.index("\n\n", start)].splitlines()[2:]
     shown = [tuple(cell.strip() for cell in (row.split("|")[1], row.split("|")[2], row.split("|")[5])) for row in rows]
