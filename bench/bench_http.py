@@ -1,12 +1,13 @@
-"""HTTP benchmarks of linked data and SPARQL under gunicorn, beside Oxigraph server, with wrk.
+"""HTTP benchmarks of linked data, SPARQL and autocompletion as served in production, beside Oxigraph server.
 
-    bash bench/setup.sh                       # wrk (Debian) + gunicorn, oxigraph (PyPI) into .venv
+    bash bench/setup.sh                       # wrk (Debian), oxigraph (PyPI) into .venv
     .venv/bin/python bench/bench_http.py [--seconds 10] [--workers 2] [--json bench/results-http.json]
 
-Every number is requests/s measured here in one run. Two configurations of ours: SPARQL in worker
-processes (the default, VOCABSERVER_SPARQL_ISOLATION=process) and in threads (=thread). Our figures are read as ratios to a trivial
-endpoint (`/ping`) of the same gunicorn configuration; SPARQL is also run on `oxigraph serve-read-only`
-over the same data (N-Quads export of our store) with the same queries.
+Every number is requests/s measured here in one run, wrk -t2 -c8 on loopback. Ours: `vocabserver serve --workers W`
+(granian workers, the writer process beside them, encoded answers kept: web/front_cache.py), the same with the
+answer cache off (every request computed), and gunicorn's sync workers over the same application (the server
+choice). Oxigraph: `oxigraph serve-read-only` over the same triples (N-Quads export of our store), the same queries;
+concept data is its DESCRIBE of the same concepts.
 """
 
 from __future__ import annotations
@@ -109,29 +110,38 @@ def main() -> None:
         subprocess.run([BIN / "oxigraph", "load", "--location", oxi_dir, "--file", dump], check=True,
                        capture_output=True)
 
-        ours_port, thread_port, oxi_port = free_port(), free_port(), free_port()
-        for port, isolation in ((ours_port, "process"), (thread_port, "thread")):
+        ours_port, nocache_port, gunicorn_port, oxi_port = free_port(), free_port(), free_port(), free_port()
+        logs = (work / "server.log").open("w")  # the access log: one line per request, as in production
+        # Each server its own copy of the store (one process may write a store).
+        nocache_store, ro_store = work / "store-nocache", work / "store-ro"
+        shutil.copytree(store, nocache_store)
+        shutil.copytree(store, ro_store)
+        for port, data, extra in ((ours_port, store, {}),
+                                  (nocache_port, nocache_store, {"VOCABSERVER_FRONT_CACHE_MB": "0"})):
             procs.append(subprocess.Popen(
-                [BIN / "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                 "--no-control-socket", "vocabserver.wsgi:app"], cwd=ROOT, env={**env, "VOCABSERVER_READ_ONLY": "1",
-                                                        "VOCABSERVER_DATA_DIR": str(store),
-                                                        "VOCABSERVER_SPARQL_ISOLATION": isolation}))
+                [BIN / "vocabserver", "--data-dir", data, "--base-uri", BASE, "serve", "--workers", str(args.workers),
+                 "--port", str(port)], cwd=ROOT, env={**env, **extra}, stdout=logs, stderr=logs))
+        procs.append(subprocess.Popen(
+            [BIN / "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{gunicorn_port}", "--log-level", "warning",
+             "--no-control-socket", "vocabserver.wsgi:app"], cwd=ROOT, stdout=logs, stderr=logs,
+            env={**env, "VOCABSERVER_READ_ONLY": "1", "VOCABSERVER_DATA_DIR": str(ro_store)}))
         procs.append(subprocess.Popen(
             [BIN / "oxigraph", "serve-read-only", "--location", oxi_dir, "--bind", f"127.0.0.1:{oxi_port}",
              "--union-default-graph"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         ours, oxi = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{oxi_port}"
-        threaded = f"http://127.0.0.1:{thread_port}"
-        wait_for(ours + "/ping")
-        wait_for(threaded + "/ping")
+        nocache, guni = f"http://127.0.0.1:{nocache_port}", f"http://127.0.0.1:{gunicorn_port}"
+        for url in (ours, nocache, guni):
+            wait_for(url + "/ping")
         wait_for(oxi + "/query?query=" + urllib.parse.quote("ASK {}"))
-        # SPARQL worker processes need a moment to start in every gunicorn worker.
-        for _ in range(40):
-            try:
-                with urllib.request.urlopen(ours + "/sparql?query=" + urllib.parse.quote("ASK {}"), timeout=5):
-                    break
-            except OSError:
-                time.sleep(0.5)
+        # SPARQL worker processes need a moment to start in every worker.
+        for url in (ours, nocache, guni):
+            for _ in range(60):
+                try:
+                    with urllib.request.urlopen(url + "/sparql?query=" + urllib.parse.quote("ASK {}"), timeout=5):
+                        break
+                except OSError:
+                    time.sleep(0.5)
 
         query = f"SELECT ?c WHERE {{ ?c <{SKOS}inScheme> <{DENO}> }}"
         with urllib.request.urlopen(ours + "/sparql?query=" + urllib.parse.quote(query) + "&format=json") as r:
@@ -151,16 +161,33 @@ def main() -> None:
             f"SELECT ?c WHERE {{ ?c <{SKOS}broader>+ ?top . ?top <{SKOS}topConceptOf> <{DENO}> }} LIMIT 2000",
         ]
         describe = [f"DESCRIBE <{c}>" for c in sample]
+        # Autocompletion as typed: every prefix of 100 labels of the sample.
+        with urllib.request.urlopen(ours + "/sparql?query=" + urllib.parse.quote(
+                f"SELECT ?l WHERE {{ VALUES ?c {{ {' '.join(f'<{c}>' for c in sample[:100])} }} "
+                f"?c <{SKOS}prefLabel> ?l }}") + "&format=json") as r:
+            labels = [b["l"]["value"] for b in json.load(r)["results"]["bindings"]]
+        typed = [f"/api/v1/autocomplete?q={urllib.parse.quote(label[:n])}&vocab=deno"
+                 for label in labels for n in range(2, min(len(label), 8) + 1)]
         json_accept = {"Accept": "application/sparql-results+json"}
+        concept_json = [f"/api/v1/concept?uri={urllib.parse.quote(c)}" for c in sample]
+        skosmos_data = [f"/rest/v1/deno/data?uri={urllib.parse.quote(c)}&format=application/ld%2Bjson"
+                        for c in sample]
         runs = {
             "ping": (ours, ["/ping"], {}),
             "concept_turtle": (ours, [p + ".ttl" for p in paths], {}),
             "concept_jsonld": (ours, [p + ".jsonld" for p in paths], {}),
+            "concept_json": (ours, concept_json, {}),
+            "skosmos_data": (ours, skosmos_data, {}),
             "sparql_light": (ours, sparql_paths("/sparql", light), json_accept),
             "sparql_heavy": (ours, sparql_paths("/sparql", heavy), json_accept),
-            "thread_ping": (threaded, ["/ping"], {}),
-            "thread_sparql_light": (threaded, sparql_paths("/sparql", light), json_accept),
-            "thread_sparql_heavy": (threaded, sparql_paths("/sparql", heavy), json_accept),
+            "autocomplete": (ours, typed, {}),
+            "nocache_ping": (nocache, ["/ping"], {}),
+            "nocache_concept_turtle": (nocache, [p + ".ttl" for p in paths], {}),
+            "nocache_sparql_light": (nocache, sparql_paths("/sparql", light), json_accept),
+            "nocache_sparql_heavy": (nocache, sparql_paths("/sparql", heavy), json_accept),
+            "nocache_autocomplete": (nocache, typed, {}),
+            "gunicorn_ping": (guni, ["/ping"], {}),
+            "gunicorn_concept_turtle": (guni, [p + ".ttl" for p in paths], {}),
             "oxigraph_concept_describe": (oxi, sparql_paths("/query", describe), {"Accept": "text/turtle"}),
             "oxigraph_sparql_light": (oxi, sparql_paths("/query", light), json_accept),
             "oxigraph_sparql_heavy": (oxi, sparql_paths("/query", heavy), json_accept),
@@ -171,15 +198,22 @@ def main() -> None:
             results[name] = wrk(url, plist, headers, args.seconds, args.connections, work, name)
             print(name, results[name], flush=True)
         ping = results["ping"]["rps"]
+        oxi_describe = results["oxigraph_concept_describe"]["rps"]
+        oxi_light = results["oxigraph_sparql_light"]["rps"]
         results["ratios"] = {
-            "concept_turtle_vs_ping": round(results["concept_turtle"]["rps"] / ping, 3),
-            "concept_jsonld_vs_ping": round(results["concept_jsonld"]["rps"] / ping, 3),
-            "sparql_light_vs_ping": round(results["sparql_light"]["rps"] / ping, 3),
+            "concept_turtle_vs_oxigraph": round(results["concept_turtle"]["rps"] / oxi_describe, 3),
+            "concept_jsonld_vs_oxigraph": round(results["concept_jsonld"]["rps"] / oxi_describe, 3),
+            "concept_json_vs_oxigraph": round(results["concept_json"]["rps"] / oxi_describe, 3),
+            "skosmos_data_vs_oxigraph": round(results["skosmos_data"]["rps"] / oxi_describe, 3),
+            "sparql_light_vs_oxigraph": round(results["sparql_light"]["rps"] / oxi_light, 3),
             "sparql_heavy_vs_oxigraph": round(results["sparql_heavy"]["rps"] / results["oxigraph_sparql_heavy"]["rps"], 3),
-            "sparql_light_vs_oxigraph": round(results["sparql_light"]["rps"] / results["oxigraph_sparql_light"]["rps"], 3),
-            "thread_sparql_light_vs_ping": round(results["thread_sparql_light"]["rps"] / results["thread_ping"]["rps"], 3),
-            "thread_sparql_heavy_vs_oxigraph": round(
-                results["thread_sparql_heavy"]["rps"] / results["oxigraph_sparql_heavy"]["rps"], 3),
+            "autocomplete_vs_ping": round(results["autocomplete"]["rps"] / results["ping"]["rps"], 3),
+            "nocache_concept_turtle_vs_oxigraph": round(results["nocache_concept_turtle"]["rps"] / oxi_describe, 3),
+            "nocache_sparql_light_vs_oxigraph": round(results["nocache_sparql_light"]["rps"] / oxi_light, 3),
+            "nocache_sparql_heavy_vs_oxigraph": round(
+                results["nocache_sparql_heavy"]["rps"] / results["oxigraph_sparql_heavy"]["rps"], 3),
+            "nocache_autocomplete_vs_ping": round(results["nocache_autocomplete"]["rps"] / results["nocache_ping"]["rps"], 3),
+            "granian_vs_gunicorn_ping": round(results["ping"]["rps"] / results["gunicorn_ping"]["rps"], 3),
         }
     finally:
         for proc in procs:
