@@ -10,7 +10,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-.PHONY: install run test bench build-vocabularies browser
+.PHONY: install run test bench build-vocabularies browser docs
 install: $(BIN)/.installed
 
 # Debian packages the tests drive, installed here when missing: Chromium for the browser tests (no browser
@@ -35,6 +35,10 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed browser
 	$(BIN)/python -m pytest
+
+# The documentation as a site on :8000 (docs/, mkdocs.yml); the suite builds it with broken links refused.
+docs: $(BIN)/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_load.py

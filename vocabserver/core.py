@@ -16,6 +16,7 @@ from vocabserver.auth.tokens import Tokens
 from vocabserver.auth.users import Users
 from vocabserver.changes.proposals import Proposals
 from vocabserver.changes.follow import ChangeFollower
+from vocabserver.changes.validation import Overlay
 from vocabserver.changes.writer import Writer
 from vocabserver.sparql.remote import RemoteEvaluator
 from vocabserver.config import Settings
@@ -43,6 +44,8 @@ class Core:
         self.writer = Writer(self.store, self.events)
         self.labels = LabelIndexHolder(self.store, index_path(self.store))
         self.writer.followers.append(self.labels)  # each commit patches the index before readers see it
+        # How a background rebuild reads the concepts changed while it ran (index/holder.py).
+        self.labels.view_of = lambda vocab_id: Overlay(self.store, self.store.graph_iri(vocab_id))
         local = self.store.local_dir
         self.accounts = Database(Path(local) / ACCOUNTS_FILE if local else None, settings.database_url)
         self.tokens = Tokens(self.accounts)

@@ -98,7 +98,10 @@ def create_app(settings: Settings | Core | None = None, store: VocabStore | None
 
     # Outside Flask: every request first follows the writer's commits (a read-only process), then a repeated
     # read is answered from the encoded answers; the outermost layer names, logs and counts each request.
-    front = FrontCache(app.wsgi_app, core.current_stamp, settings.front_cache_mb * 1024 * 1024)
+    # The state answers are kept for: the store's, and which vocabularies are private (the accounts database's:
+    # an anonymous answer of a vocabulary made private is dropped within Privacy.TTL, as every other cache).
+    front = FrontCache(app.wsgi_app, lambda: (core.current_stamp(), core.privacy.private()),
+                       settings.front_cache_mb * 1024 * 1024)
     app.extensions["vocabserver.front_cache"] = front
     inner = front
     if settings.writer_socket:

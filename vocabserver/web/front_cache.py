@@ -24,13 +24,13 @@ MAX_ENTRY = 512 * 1024  # a larger answer (a dump) is not kept: it is rare and a
 
 
 class FrontCache:
-    def __init__(self, app: Callable, stamp: Callable[[], str], max_bytes: int):
+    def __init__(self, app: Callable, stamp: Callable[[], object], max_bytes: int):
         self.app = app
         self.stamp = stamp  # the store state answers are kept for (moved by commits, followed by readers)
         self.max_bytes = max_bytes
         self._answers: dict[tuple, tuple] = {}
         self._bytes = 0
-        self._state = ""
+        self._state = None
         self._lock = threading.Lock()
 
     def clear(self) -> None:
@@ -90,7 +90,7 @@ class FrontCache:
             self._keep(stamp, key, (status, list(headers), body, etag, environ.get(ROUTE_KEY, "")))
         return [body]
 
-    def _keep(self, stamp: str, key: tuple, entry: tuple) -> None:
+    def _keep(self, stamp, key: tuple, entry: tuple) -> None:
         size = len(entry[2]) + 200 + sum(len(k) for k in key[:2])
         with self._lock:
             if stamp != self._state or key in self._answers:

@@ -50,7 +50,8 @@ def _labels_state() -> dict:
         return {"ready": False}
     index = holder.current()
     return {"ready": True, "labels": len(index.label_text), "concepts": len(index.uris),
-            "built_in_s": round(index.built_in, 3), "loaded_from": index.loaded_from}
+            "built_in_s": round(index.built_in, 3), "loaded_from": index.loaded_from,
+            "rebuilds": holder.rebuilds}
 
 
 def _following() -> dict:
