@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+from vocabserver.index import build_process
 from vocabserver.index.label_index import LabelIndex
 
 REBUILD_AFTER_PATCHES = 200  # patched changes after which the holder rebuilds in the background…
@@ -103,8 +104,8 @@ class LabelIndexHolder:
                         continue
                     with self._lock:
                         self._since_build = {}
-                    stamp = self.store.modified()
-                    index = LabelIndex.build(self.store)
+                    index = build_process.build(self.store)
+                    stamp = index.stamp
                     with self._lock:
                         touched, self._since_build = self._since_build, None
                         current = self._index

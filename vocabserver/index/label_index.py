@@ -249,15 +249,15 @@ class LabelIndex(HierarchyReads, LabelSearch, AlphabeticalIndex):
         temporary.replace(path)  # atomic: a reader never sees half a file
 
     @classmethod
-    def open(cls, path: Path, stamp: str) -> "LabelIndex | None":
-        """The index saved at `path` if it was built from the store state `stamp`."""
+    def open(cls, path: Path, stamp: str | None) -> "LabelIndex | None":
+        """The index saved at `path` if it was built from the store state `stamp` (None: whatever its state)."""
         started = time.perf_counter()
         try:
             with open(path, "rb") as stream:
                 version, state = pickle.load(stream)
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
             return None
-        if version != FORMAT_VERSION or state.get("stamp") != stamp:
+        if version != FORMAT_VERSION or (stamp is not None and state.get("stamp") != stamp):
             return None
         index = cls(**state)
         index.loaded_from, index.built_in = "file", time.perf_counter() - started
