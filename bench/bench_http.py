@@ -125,13 +125,19 @@ def main() -> None:
             [BIN / "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{gunicorn_port}", "--log-level", "warning",
              "--no-control-socket", "vocabserver.wsgi:app"], cwd=ROOT, stdout=logs, stderr=logs,
             env={**env, "VOCABSERVER_READ_ONLY": "1", "VOCABSERVER_DATA_DIR": str(ro_store)}))
+        constant_port = free_port()
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "granian", "--interface", "wsgi", "--workers", str(args.workers), "--port",
+             str(constant_port), "--log-level", "error", "--no-access-log", "bench.constant_wsgi:app"], cwd=ROOT,
+            stdout=logs, stderr=logs))
         procs.append(subprocess.Popen(
             [BIN / "oxigraph", "serve-read-only", "--location", oxi_dir, "--bind", f"127.0.0.1:{oxi_port}",
              "--union-default-graph"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         ours, oxi = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{oxi_port}"
         nocache, guni = f"http://127.0.0.1:{nocache_port}", f"http://127.0.0.1:{gunicorn_port}"
-        for url in (ours, nocache, guni):
+        constant = f"http://127.0.0.1:{constant_port}"
+        for url in (ours, nocache, guni, constant):
             wait_for(url + "/ping")
         wait_for(oxi + "/query?query=" + urllib.parse.quote("ASK {}"))
         # SPARQL worker processes need a moment to start in every worker.
@@ -186,6 +192,7 @@ def main() -> None:
             "nocache_sparql_light": (nocache, sparql_paths("/sparql", light), json_accept),
             "nocache_sparql_heavy": (nocache, sparql_paths("/sparql", heavy), json_accept),
             "nocache_autocomplete": (nocache, typed, {}),
+            "granian_constant_wsgi": (constant, ["/ping"], {}),
             "gunicorn_ping": (guni, ["/ping"], {}),
             "gunicorn_concept_turtle": (guni, [p + ".ttl" for p in paths], {}),
             "oxigraph_concept_describe": (oxi, sparql_paths("/query", describe), {"Accept": "text/turtle"}),

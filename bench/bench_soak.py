@@ -187,7 +187,7 @@ def main() -> None:
         concepts: list[tuple[str, str]] = []
         for vocab in VOCABULARIES:
             info = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/vocabularies/{vocab}").read())
-            query = (f"SELECT ?c WHERE {{ ?c <{SKOS}inScheme> <{info['uri']}> }}")
+            query = f"SELECT ?c WHERE {{ ?c <{SKOS}inScheme> <{info['uri']}> }} LIMIT 5000"
             url = f"http://127.0.0.1:{port}/sparql?query={urllib.parse.quote(query)}&format=json"
             found = [b["c"]["value"] for b in json.loads(urllib.request.urlopen(url).read())["results"]["bindings"]]
             concepts += [(vocab, uri) for uri in random.sample(found, min(500, len(found)))]
