@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, report  # noqa: E402
+from bench.common import free_port, report, stop_process  # noqa: E402
 
 BIN = Path(sys.executable).parent
 BASE = "http://bench.test/"
@@ -204,7 +204,6 @@ def main() -> None:
         for name, (url, plist, headers) in runs.items():
             results[name] = wrk(url, plist, headers, args.seconds, args.connections, work, name)
             print(name, results[name], flush=True)
-        ping = results["ping"]["rps"]
         oxi_describe = results["oxigraph_concept_describe"]["rps"]
         oxi_light = results["oxigraph_sparql_light"]["rps"]
         results["ratios"] = {
@@ -224,11 +223,7 @@ def main() -> None:
         }
     finally:
         for proc in procs:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc, 10)
         shutil.rmtree(work, ignore_errors=True)
     report(results, args.json)
 

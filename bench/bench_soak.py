@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, report, tree_rss_mb  # noqa: E402
+from bench.common import free_port, loaded_store_with_token, report, stop_process, tree_rss_mb  # noqa: E402
 
 BIN = Path(sys.executable).parent
 BASE = "http://bench.test/"
@@ -160,11 +160,7 @@ def main() -> None:
     store = work / "store"
     server = None
     try:
-        subprocess.run([BIN / "vocabserver", "--data-dir", store, "--base-uri", BASE, "load"], check=True, env=env,
-                       capture_output=True)
-        made = subprocess.run([BIN / "vocabserver", "--data-dir", store, "token", "create", "--name", "soak",
-                               "--role", "admin"], check=True, env=env, capture_output=True, text=True)
-        token = made.stdout.strip().splitlines()[-1]
+        token = loaded_store_with_token(store, BASE, env, "soak")
         port = free_port()
         log = (work / "server.log").open("w")
         server = subprocess.Popen([BIN / "vocabserver", "--data-dir", store, "--base-uri", BASE, "serve", "--workers",
@@ -214,11 +210,7 @@ def main() -> None:
         elapsed = time.monotonic() - started
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_process(server)
         shutil.rmtree(work, ignore_errors=True)
 
     routes = {}

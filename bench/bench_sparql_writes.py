@@ -28,7 +28,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, percentiles, report  # noqa: E402
+from bench.common import free_port, loaded_store_with_token, percentiles, report  # noqa: E402
 
 BIN = Path(sys.executable).parent
 BASE = "http://bench.test/"
@@ -119,12 +119,7 @@ def main() -> None:
     store = work / "store"
     server = None
     try:
-        subprocess.run([BIN / "vocabserver", "--data-dir", store, "--base-uri", BASE, "load"], check=True, env=env,
-                       capture_output=True)
-        made = subprocess.run([BIN / "vocabserver", "--data-dir", store, "--base-uri", BASE, "token", "create",
-                               "--name", "bench", "--role", "admin"], check=True, env=env, capture_output=True,
-                              text=True)
-        token = made.stdout.strip().splitlines()[-1]
+        token = loaded_store_with_token(store, BASE, env)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         server = subprocess.Popen([BIN / "vocabserver", "--data-dir", store, "--base-uri", BASE, "serve", "--port",

@@ -67,3 +67,26 @@ def percentiles(seconds: list[float], digits: int = 2) -> dict:
     return {"p50_ms": round(statistics.median(ordered) * 1000, digits),
             "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, digits),
             "max_ms": round(ordered[-1] * 1000, digits), "n": len(ordered)}
+
+
+def loaded_store_with_token(store: Path, base: str, env: dict, name: str = "bench") -> str:
+    """The bundled vocabularies loaded into `store` by `vocabserver load`, and an admin token for it."""
+    import subprocess
+    import sys
+
+    command = Path(sys.executable).parent / "vocabserver"
+    subprocess.run([command, "--data-dir", store, "--base-uri", base, "load"], check=True, env=env, capture_output=True)
+    made = subprocess.run([command, "--data-dir", store, "--base-uri", base, "token", "create", "--name", name,
+                           "--role", "admin"], check=True, env=env, capture_output=True, text=True)
+    return made.stdout.strip().splitlines()[-1]
+
+
+def stop_process(process, timeout: float = 30) -> None:
+    """Ask a server to stop (SIGTERM), and kill it if it has not within `timeout` seconds."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -49,13 +49,14 @@ def serve_with_workers(settings, store, host: str, port: int, workers: int, thre
            "VOCABSERVER_READ_ONLY": "1", "VOCABSERVER_WRITER_SOCKET": str(socket_path),
            "VOCABSERVER_WORKERS": str(workers)}
     command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
-               "--workers", str(workers), "--blocking-threads", str(threads), "--respawn-failed-workers",
+               "--workers", str(workers), "--blocking-threads", str(threads), "--backpressure", str(threads),
+               "--respawn-failed-workers",
                "--no-access-log", "--log-level", "warning", "--workers-kill-timeout", "10",
                "vocabserver.wsgi:app"]
     granian = subprocess.Popen(command, env=env)
     click.echo(f"vocabserver on http://{host}:{port}/ (base URI {store.base_uri}, store {store.path}; "
                f"{workers} worker processes, writes through this process)", err=True)
-    stopping = threading.Event()
+    stopping, crashed = threading.Event(), threading.Event()
 
     def stop(*_):
         stopping.set()
@@ -65,6 +66,7 @@ def serve_with_workers(settings, store, host: str, port: int, workers: int, thre
         code = granian.wait()
         if not stopping.is_set():
             click.echo(f"the worker processes' server exited ({code}): stopping", err=True)
+            crashed.set()
             stop()
 
     signal.signal(signal.SIGTERM, stop)
@@ -84,5 +86,5 @@ def serve_with_workers(settings, store, host: str, port: int, workers: int, thre
             except subprocess.TimeoutExpired:
                 granian.kill()
         shutil.rmtree(private, ignore_errors=True)
-    if granian.returncode not in (0, -signal.SIGTERM, None) and not stopping.is_set():
+    if crashed.is_set():
         sys.exit(1)
