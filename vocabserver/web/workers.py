@@ -47,7 +47,10 @@ def serve_with_workers(settings, store, host: str, port: int, workers: int, thre
                            ident="vocabserver-writer")
     env = {**os.environ, "VOCABSERVER_DATA_DIR": str(settings.data_dir), "VOCABSERVER_BASE_URI": store.base_uri,
            "VOCABSERVER_READ_ONLY": "1", "VOCABSERVER_WRITER_SOCKET": str(socket_path),
-           "VOCABSERVER_WORKERS": str(workers)}
+           "VOCABSERVER_WORKERS": str(workers),
+           # glibc gives each thread that allocates its own heap (up to 8 per core); the freed space of one is
+           # not reused by the others, and a worker's resident size crept up under a mixed load (bench_soak.py).
+           "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
     command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
                "--workers", str(workers), "--blocking-threads", str(threads), "--backpressure", str(threads),
                "--respawn-failed-workers",
