@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -40,6 +41,13 @@ _VALUES_AT = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _QUERY_FORM = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
                          re.IGNORECASE)
 
+
+
+DEADLOCK_TRIES = 5  # a transaction the engine rolled back as deadlocked is sent again this many times
+
+
+class _Deadlocked(Exception):
+    """The engine answered that it rolled the request's transaction back to break a deadlock."""
 
 class StoreUnavailable(StoreError):
     """The remote store did not answer (down, unreachable, too slow): a 503, said as such."""
@@ -98,6 +106,17 @@ class SparqlHttp:
 
     def request(self, method: str, url: str, *, timeout: float | None = None, stream: bool = False,
                 **kwargs) -> requests.Response:
+        for attempt in range(DEADLOCK_TRIES):
+            try:
+                return self._request_once(method, url, timeout=timeout, stream=stream, **kwargs)
+            except _Deadlocked:
+                # The engine rolled the transaction back (Virtuoso's SR172, SQLSTATE 40001): the request is
+                # sent again as it was, after a pause that grows (every body here is bytes, a form or None).
+                time.sleep(0.1 * 2 ** attempt)
+        return self._request_once(method, url, timeout=timeout, stream=stream, **kwargs, _last=True)
+
+    def _request_once(self, method: str, url: str, *, timeout: float | None = None, stream: bool = False,
+                      _last: bool = False, **kwargs) -> requests.Response:
         try:
             response = self._session().request(method, url, timeout=timeout or self.settings.timeout,
                                                stream=stream, **kwargs)
@@ -121,6 +140,8 @@ class SparqlHttp:
                                        "VOCABSERVER_STORE_PASSWORD")
             if response.status_code in (400, 406, 415):
                 raise SyntaxError(f"the SPARQL store refused the request (HTTP {response.status_code}): {message}")
+            if not _last and response.status_code == 500 and ("SR172" in message or "40001" in message):
+                raise _Deadlocked()
             raise RemoteQueryError(f"the SPARQL store at {url} answered HTTP {response.status_code}: {message}")
         return response
 
