@@ -9,6 +9,7 @@ import re
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 
 import pytest
 import requests
@@ -256,3 +257,18 @@ def test_backup_and_restore_refuse_what_would_lose_data(workers, tmp_path):
     broken = cli("restore", str(folder), data_dir=tmp_path / "target", base_uri="")
     assert broken.returncode == 2 and "changed since the backup" in broken.stderr
     assert not any((tmp_path / "target").iterdir()) if (tmp_path / "target").exists() else True
+
+
+def test_every_process_runs_under_the_allocator_that_gives_memory_back(workers):
+    """The writer runs itself again under glibc's malloc, and the workers start under it (vocabserver/memory.py,
+    web/workers.py): Python's own allocator kept the arenas of every replaced label index (bench_soak.py)."""
+    server, _tokens = workers
+    writer = server.process.pid
+    children = [int(c) for c in Path(f"/proc/{writer}/task/{writer}/children").read_text().split()]
+    processes = [writer] + children + [int(g) for c in children
+                                       for g in Path(f"/proc/{c}/task/{c}/children").read_text().split()]
+    granian = [p for p in processes if b"granian" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    assert len(granian) >= 3  # granian's own process and its two workers
+    for pid in [writer] + granian:
+        environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert b"PYTHONMALLOC=malloc" in environment, pid

@@ -9,6 +9,7 @@ used (locked by another process, other base URI, port in use).
 from __future__ import annotations
 
 import errno
+import os
 import gzip
 import json
 import signal
@@ -329,6 +330,17 @@ def remove(ctx: Context, vocab_id: str) -> None:
     click.echo(f"removed {vocab_id}")
 
 
+def _with_releasing_allocator() -> None:
+    """Run this command again, once, under the allocator the worker processes use (web/workers.py says why):
+    the writer also replaces its label index at each rebuild. Python reads PYTHONMALLOC only at start."""
+    if os.environ.get("PYTHONMALLOC") or not any(a.startswith("--workers") for a in sys.argv):
+        return  # set by the operator, or already run again; or called in-process (not from a command line)
+    env = {**os.environ, "PYTHONMALLOC": "malloc", "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "vocabserver", *sys.argv[1:]], env)
+
+
 @main.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
@@ -344,6 +356,8 @@ def serve(ctx: Context, host: str, port: int, threads: int, workers: int) -> Non
     from vocabserver.changes.loading import load_bundled
     from vocabserver.web import create_app
 
+    if workers > 1:
+        _with_releasing_allocator()
     _check_port(host, port)  # before opening the store and starting workers: say it at once
     settings = ctx.settings(port)
     if workers > 1 and (settings.read_only or settings.remote is not None):
@@ -372,6 +386,9 @@ def serve(ctx: Context, host: str, port: int, threads: int, workers: int) -> Non
     core = Core(settings, store).start()
     app = create_app(core)
     control = _control(core)
+    from vocabserver.memory import keep_trimming
+
+    keep_trimming()
     click.echo(f"vocabserver on http://{host}:{port}/ (base URI {store.base_uri}, store "
                f"{store.remote.describe() if store.remote else store.path})", err=True)
     # A polite stop (SIGTERM from a service manager) must run the exit clean-up (SPARQL snapshots).

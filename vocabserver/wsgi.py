@@ -9,6 +9,8 @@ read-only processes beside a writer one starts oneself, e.g.
 (pyoxigraph lets one process write: the others read the views the writer publishes after each commit).
 """
 
+from vocabserver.memory import keep_trimming
 from vocabserver.web import create_app
 
 app = create_app()
+keep_trimming()  # a long-running worker gives freed pages back (vocabserver/memory.py)

@@ -5,7 +5,6 @@ when writes pause."""
 from __future__ import annotations
 
 import copy
-import ctypes
 import gc
 import threading
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from vocabserver.index import build_process
 from vocabserver.index.label_index import LabelIndex
+from vocabserver.memory import release_freed_memory
 
 REBUILD_AFTER_PATCHES = 200  # patched changes after which the holder rebuilds in the background…
 REBUILD_WHEN_IDLE = 5.0  # …once no change has come for this many seconds,
@@ -195,13 +195,3 @@ def _patched(index: LabelIndex, stamp: str, parts: list) -> LabelIndex | None:
         if new is None:
             return None
     return new
-
-
-def release_freed_memory() -> None:
-    """Give the pages freed by a replaced index back to the system. Its large arrays come from the C heap
-    (glibc raises its mmap threshold after the first large free), and without a trim the freed space stays in
-    the process for good: each rebuild raised a worker's resident size by about 40 MB (bench/bench_soak.py)."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to do

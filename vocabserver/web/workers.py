@@ -40,6 +40,9 @@ def serve_with_workers(settings, store, host: str, port: int, workers: int, thre
     store.publish_views = True
     store.publish_view()
     app = create_app(core, behind_workers=True)
+    from vocabserver.memory import keep_trimming
+
+    keep_trimming()
     from vocabserver.control import ControlServer
 
     control = ControlServer(core).start()  # `vocabserver backup` asks this process: it holds the store
@@ -50,7 +53,12 @@ def serve_with_workers(settings, store, host: str, port: int, workers: int, thre
            "VOCABSERVER_WORKERS": str(workers),
            # glibc gives each thread that allocates its own heap (up to 8 per core); the freed space of one is
            # not reused by the others, and a worker's resident size crept up under a mixed load (bench_soak.py).
-           "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
+           "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
+           # Python's own allocator returns a 1 MB arena only once every object in it is freed: the label index
+           # a rebuild replaces (a million small objects) left arenas pinned by the few answers allocated among
+           # them, and each rebuild raised a worker's size for good. glibc's malloc, trimmed after a rebuild
+           # (index/holder.py), gives every free page back (bench/README.md, "Soak").
+           "PYTHONMALLOC": os.environ.get("PYTHONMALLOC", "malloc")}
     command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
                "--workers", str(workers), "--blocking-threads", str(threads), "--backpressure", str(threads),
                "--respawn-failed-workers",
