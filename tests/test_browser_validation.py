@@ -35,7 +35,7 @@ def test_drop_a_file_read_the_report_download_the_csv(server, page, tmp_path):
     with page.expect_download() as waiting:
         page.locator("#download-csv").click()
     rows = list(csv.reader(io.StringIO(open(waiting.value.path(), encoding="utf-8").read())))
-    assert rows[0][:5] == ["REF", "field", "value", "in", "verdict"]
+    assert rows[0][:5] == ["REF", "field", "value", "part", "verdict"]
     assert {(r[0], r[2], r[4]) for r in rows[1:] if r[4] != "missing"} == {
         ("A0001", "statuete", "unknown"), ("A0002", "statuete", "unknown"), ("A0001", "claire", "non-preferred")}
     # The notices lack fields POP requires: a row each, and the report says so.

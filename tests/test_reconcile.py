@@ -137,6 +137,19 @@ def test_a_property_tells_homonyms_apart(client):
     assert top["type"][0]["id"] == "repr" and "le corps et la vie matérielle" in top["description"]
 
 
+def test_a_cell_in_joconde_syntax_is_read_as_record_validation_reads_it(client):
+    results = _batch(client, {
+        "q0": {"query": "Monet Claude (1840-1926) (peintre)", "properties": [{"pid": "field", "v": "AUTR"}]},
+        "q1": {"query": "cuir (cousu (traitements divers))", "properties": [{"pid": "field", "v": "TECH"}]},
+        "q2": {"query": "Monet Claude (1840-1926) (peintre)"}})  # no field: not read, nothing certain
+    author = results["q0"]["result"][0]
+    assert author["name"] == "MONET Claude" and author["match"] is True  # dates and role are not the author
+    assert any(f["id"] == "value_read" for f in author["features"])
+    leather = results["q1"]["result"][0]  # the term the value is about, qualifiers aside: a person confirms
+    assert leather["name"] == "peau" and leather["match"] is False and leather["score"] < 90
+    assert not any(c["match"] for c in results["q2"]["result"])
+
+
 def test_a_typo_still_finds_the_term_without_a_match(client):
     found = _match(client, [{"conditions": [{"matchType": "name", "propertyValue": "statuete"}], "type": "deno"}])
     candidates = found["results"][0]["candidates"]

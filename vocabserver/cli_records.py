@@ -38,7 +38,8 @@ def _engine(ctx: Context):
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "output", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True,
-              help="text: counts and the most frequent problems; json: every term checked; csv: one row per problem.")
+              help="text: counts and the most frequent problems; json: every value checked, with its parts; csv: one row "
+                   "per problem.")
 @click.option("--fields", help="Only these fields (comma-separated codes: DENO,TECH…); all controlled ones by default.")
 @click.option("--input-format", type=click.Choice(["notices", "csv", "json"]), help="Instead of detecting it.")
 @click.option("--encoding", help="The input's encoding (utf-8, windows-1252, iso-8859-1…) instead of detecting it.")

@@ -7,6 +7,9 @@ Score of a candidate, from its best label:
 - the same words in another order: 88;
 - the words begin labels' words (the autocompletion match): 50 + 35 × the edit ratio of the whole texts;
 - a typo (no label begins so): 0.8 × the edit ratio of the closest labels (records/suggest.py), at most 80.
+A cell written in Joconde's syntax of its field — the one its `field` property names, or the one field the
+service's single vocabulary controls — ("MONET Claude (1840-1926) (peintre)", "vêtement : déportation") is also read as record validation reads it (records/syntax.py): the term it is about is
+matched, and the candidates say so (feature `value_read`); less 15 when the value says more than that term (qualifiers).
 Then properties tell homonyms apart (`broader`: a label or URI of a concept above it; `notation`; `field`: a Joconde
 field code, whose vocabularies it must belong to): +5 each that holds, −25 each that does not. A guide term (not
 to be used in records) or a deprecated concept loses 15.
@@ -27,6 +30,7 @@ from vocabserver.records.suggest import suggester
 
 MATCH_SCORE = 90
 MATCH_MARGIN = 10
+QUALIFIED_PENALTY = 15  # a cell naming a term with qualifiers or further steps: never a certain match alone
 
 
 @dataclass
@@ -53,7 +57,7 @@ def _label_score(index, label: int, text: str, folded: str) -> tuple[float, str]
 
 
 def candidates(index, text: str, vocabularies: list[str] | None, properties: list[tuple[str, str]] = (),
-               limit: int = 5, fields: dict[str, list[str]] | None = None) -> list[Candidate]:
+               limit: int = 5, fields: dict[str, list[str]] | None = None, read_syntax: bool = True) -> list[Candidate]:
     """The best `limit` candidates for `text` in `vocabularies` (None: all), best first."""
     folded = fold(text)
     if not folded:
@@ -82,6 +86,13 @@ def candidates(index, text: str, vocabularies: list[str] | None, properties: lis
         for suggestion in suggester(index).suggest(text, tuple(vocabularies or index.vocab_ids)):
             for concept in index.concepts_of(suggestion["uri"]):
                 offer(concept, min(80.0, 0.8 * suggestion["score"]), suggestion["label"], "typo")
+    head = _head_of_value(index, text, properties, vocabularies) if read_syntax else None
+    if head is not None and (not found or max(c.score for c in found.values()) < MATCH_SCORE):
+        name, others = head
+        for candidate in candidates(index, name, vocabularies, (), limit, None, read_syntax=False):
+            # The value says more than the concept (qualifiers, further steps): a person confirms.
+            score = candidate.score - (QUALIFIED_PENALTY if others else 0)
+            offer(candidate.concept, score, candidate.matched, "value_read")
     for candidate in found.values():
         _weigh(index, candidate, properties, fields or {})
     ranked = sorted(found.values(), key=lambda c: (-c.score, index.sort_key(c.concept)))[:limit]
@@ -93,6 +104,43 @@ def candidates(index, text: str, vocabularies: list[str] | None, properties: lis
         top.match = (top.score >= MATCH_SCORE and top.score - second >= MATCH_MARGIN
                      and not index._guide[top.concept] and not index._deprecated[top.concept])
     return ranked
+
+
+def _rule_of(properties, vocabularies: list[str] | None):
+    """The Joconde field rule a query is written in: the field its `field` property names, or the one field a
+    single vocabulary controls (a query to /reconcile/deno is a DENO value; PERI's three fields read alike)."""
+    from vocabserver.records import rules
+
+    table = rules.rules()
+    codes = [str(value).strip().upper() for name, value in properties if name == "field"]
+    if codes:
+        return table.get(codes[0])
+    if vocabularies and len(vocabularies) == 1:
+        ruling = [rule for rule in table.values() if rule.vocabularies == (vocabularies[0],)]
+        if ruling and len({(rule.split, rule.parts) for rule in ruling}) == 1:
+            return ruling[0]
+    return None
+
+
+def _head_of_value(index, text: str, properties, vocabularies: list[str] | None) -> tuple[str, bool] | None:
+    """A cell written in the syntax of its Joconde field (records/syntax.py, as record validation reads it): the
+    term it is about — an author without dates and roles, the narrowest step of a path, a term without its
+    qualifiers — and whether it says more than that term (qualifiers, other steps)."""
+    from vocabserver.records import syntax
+
+    rule = _rule_of(properties, vocabularies)
+    if rule is None or rule.parts == "plain":
+        return None
+
+    def is_label(candidate: str, vocabularies) -> bool:
+        return bool(index.lookup(candidate, vocabularies=list(vocabularies)))
+
+    parsed = syntax.parse(rule.parts, " ".join(text.split()), rule.vocabularies, is_label)
+    top = [part for part in parsed.parts if part.level == 0 and part.kind != "role"]
+    if parsed.error or not top or top[-1].text == text.strip():
+        return None
+    others = [part for part in parsed.parts if part is not top[-1] and part.kind != "role"]
+    return top[-1].text, bool(others)
 
 
 def _weigh(index, candidate: Candidate, properties, fields: dict[str, list[str]]) -> None:

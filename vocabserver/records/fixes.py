@@ -24,15 +24,25 @@ def replacement(verdict: dict) -> str | None:
 
 
 def fixed_text(validation, code: str, text: str) -> str:
+    """The field's text with each value that has a preferred form rewritten — a compound value keeps its
+    syntax, its parts replaced (records/compound.py) — and everything else as it was, spacing included."""
     rule = validation.rules.get(code)
     if rule is None or not text:
         return text
-    out = text
-    for term, _value, _part, verdict in validation.checked(code, rule, " ".join(text.split())):
+    out, position = text, 0
+    for value, _value, _part, verdict in validation.checked(code, rule, " ".join(text.split())):
         better = replacement(verdict)
-        if better and better != term:
-            # The term where it stands alone (not inside a longer word): "or" is not replaced in "orange".
-            out = re.sub(rf"(?<!\w){re.escape(term)}(?!\w)", lambda _m: better, out, count=1)
+        pattern = r"\s+".join(re.escape(word) for word in value.split())
+        # The value where it stands alone (not inside a longer word: "or" is not replaced in "orange"), after
+        # the values before it (a preferred form may contain the value it replaces).
+        found = re.compile(rf"(?<!\w){pattern}(?!\w)").search(out, position)
+        if found is None:
+            continue
+        if better and better != value:
+            out = out[:found.start()] + better + out[found.end():]
+            position = found.start() + len(better)
+        else:
+            position = found.end()
     return out
 
 

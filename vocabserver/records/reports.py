@@ -1,10 +1,10 @@
 """Reports of a validation, written as results come (bounded memory):
 
-- JSON: one document — `results` (one object per term checked: ref, field, value, verdict, preferred, uri,
-  suggestions…), then `records`, `values`, `counts`, `byField`, `problems` (distinct, most frequent first),
+- JSON: one document — `results` (one object per value checked: ref, field, value, verdict, preferred, uri,
+  suggestions, and a compound value's parts…), then `records`, `values`, `counts`, `byField`, `problems` (distinct, most frequent first),
   `source` (format, encoding…) and `errors` (records that could not be read);
-- CSV: one row per problem (REF, field, value, verdict, preferred form, suggestions), for a curator's
-  spreadsheet; a required field left empty is a row too (verdict "missing");
+- CSV: one row per problem (REF, field, value, the failing part of a compound value or why it is malformed,
+  verdict, preferred form, suggestions), for a curator's spreadsheet; a required field left empty is a row too (verdict "missing");
 - text: counts and the most frequent problems.
 """
 
@@ -17,7 +17,7 @@ import orjson
 
 from vocabserver.records.validate import Result, Validation
 
-CSV_COLUMNS = ("REF", "field", "value", "in", "verdict", "preferred", "uri", "suggestions", "line")
+CSV_COLUMNS = ("REF", "field", "value", "part", "verdict", "preferred", "uri", "suggestions", "line")
 
 
 def write_json(out: IO[str], validation: Validation, results: Iterator[Result], source) -> None:
@@ -41,7 +41,7 @@ def _problems(validation: Validation, limit: int = 500) -> list[dict]:
         verdict = problem["verdict"]
         item = {"field": problem["field"], "value": problem["value"], "verdict": verdict["verdict"],
                 "count": problem["count"], "refs": problem["refs"]}
-        for key in ("preferred", "uri"):
+        for key in ("preferred", "uri", "part", "at", "why", "reason"):
             if key in verdict:
                 item[key] = verdict[key]
         if verdict.get("suggestions"):
@@ -79,7 +79,7 @@ def tee_csv(results: Iterator[Result], out: IO[str]) -> Iterator[Result]:
         if result.problem:
             verdict = result.verdict
             writer.writerow([safe_cell(cell) for cell in (
-                result.ref, result.field, result.value, result.source if result.source != result.value else "",
+                result.ref, result.field, result.value, verdict.get("part") or verdict.get("reason", ""),
                 verdict["verdict"], verdict.get("preferred", ""), verdict.get("uri", ""), _suggestions(verdict),
                 result.line)])
         yield result
@@ -108,5 +108,7 @@ def write_text(out: IO[str], validation: Validation, results: Iterator[Result], 
     for problem in problems:
         verdict = problem["verdict"]
         hint = verdict.get("preferred") or ", ".join(s["label"] for s in verdict.get("suggestions", [])[:3])
-        out.write(f"  {problem['count']:6} × {problem['field']} {problem['value']!r}: {verdict['verdict']}"
+        detail = f" ({verdict['reason']})" if "reason" in verdict else (
+            f" (part {verdict['part']!r})" if "part" in verdict else "")
+        out.write(f"  {problem['count']:6} × {problem['field']} {problem['value']!r}: {verdict['verdict']}{detail}"
                   + (f" → {hint}" if hint else "") + "\n")

@@ -15,12 +15,13 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from vocabserver.index.folding import fold
 from vocabserver.records.per_index import of_index
 
 SCORE_MIN = 70  # below this, a "suggestion" is noise (measured on injected typos: bench/bench_validate.py)
+DISTANT_MIN = 50  # …unless nothing else is offered (records/nearest.py): then the closest labels, said distant
 LIMIT = 5
 CLASSES = 29  # a–z, digits, space, anything else
 _ADD = np.add.reduce  # without `ndarray.sum`'s wrapper: called for every value scored
@@ -179,12 +180,28 @@ class Suggester:
                 if not scored and "" in choices.buckets:
                     self._score(query, query_counts, choices, choices.buckets[""], scored)
         ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:LIMIT]
-        out = []
-        for concept, score in ranked:
-            record = self.index.record(concept, "fr", with_path=False)
-            out.append({"label": record["prefLabel"], "uri": record["uri"], "vocab": record["vocab"],
-                        "score": round(score, 1)})
-        return out
+        return [self._entry(concept, score) for concept, score in ranked]
+
+
+    def distant(self, value: str, vocabularies: tuple[str, ...], cutoff: float = DISTANT_MIN) -> list[dict]:
+        """The closest labels however far (down to `cutoff`), for a value nothing else came near: every label
+        of the vocabularies scored (RapidFuzz's batch scorer, a few milliseconds for the largest)."""
+        query = _key(fold(value))
+        if not query:
+            return []
+        scored: dict[int, float] = {}
+        for vocab_id in vocabularies:
+            choices = self._vocabulary(vocab_id)
+            for _key_text, score, position in process.extract(query, choices.keys, scorer=fuzz.ratio,
+                                                              limit=LIMIT * 3, score_cutoff=cutoff):
+                concept = choices.concepts[position]
+                scored[concept] = max(score, scored.get(concept, 0.0))
+        ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:LIMIT]
+        return [self._entry(concept, score) for concept, score in ranked]
+
+    def _entry(self, concept: int, score: float) -> dict:
+        record = self.index.record(concept, "fr", with_path=False)
+        return {"label": record["prefLabel"], "uri": record["uri"], "vocab": record["vocab"], "score": round(score, 1)}
 
 
 def suggester(index) -> Suggester:

@@ -9,13 +9,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+from vocabserver.index.folding import fold
 from vocabserver.records import rules as field_rules
+from vocabserver.records.compound import OFFERS, value_verdict
+from vocabserver.records.nearest import nearest
 from vocabserver.records.formats import REQUIRED, InputError, Problem, Record
 from vocabserver.records.verdicts import VERDICTS, Checker
 
 PROBLEMS_KEPT = 20_000  # distinct problems tallied (a file with more keeps counting the known ones)
 FIELDS_CACHED = 30_000  # distinct field texts whose terms and verdicts are kept
 INCOMPLETE_KEPT = 1_000  # records missing a required field, listed (all are counted)
+MUSEUM_FIELDS = ("LOCA", "DEPO")  # museums, named in the record by their Muséofile code too (MUSEO)
 MISSING = {"verdict": "missing"}  # a required field left empty: a problem of the record, not a term's verdict
 
 
@@ -25,9 +29,9 @@ class Result:
     record: int
     line: int
     field: str
-    value: str  # the term checked
-    source: str  # the whole value of the field it comes from
-    part: str  # term, qualifier, role, place
+    value: str  # the value checked (a compound one's parts are in its verdict: records/compound.py)
+    source: str  # the value it comes from (the same, since values are read whole)
+    part: str  # "term"; "required" for a required field left empty
     verdict: dict
 
     def as_dict(self) -> dict:
@@ -37,18 +41,17 @@ class Result:
         if self.part != "term":
             out["part"] = self.part
         verdict = self.verdict
-        out["verdict"] = verdict["verdict"]
-        for key in ("preferred", "uri", "vocab", "asWritten", "replacement", "heading"):
+        name = out["verdict"] = verdict["verdict"]
+        for key in ("preferred", "uri", "vocab", "asWritten", "replacement", "heading", "part", "at", "why", "reason"):
             if key in verdict:
                 out[key] = verdict[key]
-        if verdict["verdict"] == "unknown":
-            out["suggestions"] = verdict["suggestions"]
-        elif verdict["verdict"] == "ambiguous":
-            out["candidates"] = verdict["candidates"]
-        elif verdict["verdict"] == "guide-term":
-            out["narrower"] = verdict["narrower"]
+        offers = OFFERS.get(name)
+        if offers == "suggestions" or offers is None:
+            out["suggestions"] = verdict.get("suggestions", [])
         else:
-            out["suggestions"] = []
+            out[offers] = verdict[offers]
+        if "parts" in verdict:
+            out["parts"] = verdict["parts"]
         return out
 
     @property
@@ -169,10 +172,12 @@ class Validation:
         if found is None:
             if len(self._fields) > FIELDS_CACHED:
                 self._fields.clear()
-            check, is_label = self.checker.check, self.checker.is_label
-            terms = [(term.text, value, term.part, check(term.text, term.vocabularies, term.heading))
-                     for value in field_rules.values(rule, text)
-                     for term in field_rules.terms(rule, value, is_label)]
+            checker = self.checker
+            terms = []
+            for value in field_rules.values(rule, text):  # each value read in its field's syntax (records/syntax.py)
+                found = value_verdict(checker, rule, value)
+                if found is not None:
+                    terms.append((value, value, "term", found[0]))
             valid = [t for t in terms if t[3]["verdict"] == "valid"]
             found = self._fields[key] = FieldCheck(
                 terms, len(valid), sum(t[3].get("asWritten") is False for t in valid),
@@ -196,6 +201,8 @@ class Validation:
             if rule is None or not text:
                 continue
             check = cache.get((code, text)) or self.field_check(code, rule, text)  # most are met before
+            if check.problems and code in MUSEUM_FIELDS and fields.get("MUSEO"):
+                check = self._with_museum_code(check, fields["MUSEO"])
             if every:
                 out += [Result(ref, number, line, code, term, value, part, verdict)
                         for term, value, part, verdict in check.terms]
@@ -210,6 +217,27 @@ class Validation:
             if not fields.get(code) and (carried is None or code in carried):
                 out.append(Result(ref, number, line, code, "", "", "required", MISSING))
         return museum, out, valid
+
+    def _with_museum_code(self, check: FieldCheck, code: str) -> FieldCheck:
+        """A museum field the vocabulary does not know, in a record whose MUSEO code it does: that museum is
+        suggested — first when it is in the town the value names (the same museum under another name), last
+        otherwise (the object may be deposited elsewhere: the Paris sample's Louvre objects kept in Lille)."""
+        museum = nearest(self.checker.index).museum_of_code(code)
+        if museum is None:
+            return check
+        town = fold(museum["label"].partition(" ; ")[0])
+        terms = []
+        for term in check.terms:
+            verdict = term[3]
+            if verdict["verdict"] == "unknown":
+                offered = [s for s in verdict.get("suggestions", []) if s["uri"] != museum["uri"]]
+                if fold(term[0].partition(";")[0]) == town:
+                    offered = [museum] + offered
+                else:
+                    offered = offered[:9] + [museum]
+                verdict = verdict | {"suggestions": offered}
+            terms.append(term[:3] + (verdict,))
+        return FieldCheck(terms, check.valid, check.not_as_written, [t for t in terms if t[3]["verdict"] != "valid"])
 
     def count(self, museum: str, results: list[Result], valid: list[tuple]) -> None:
         """A checked record into the summary (`valid`: the counts of the valid terms not among `results`)."""

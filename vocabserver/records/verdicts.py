@@ -6,16 +6,20 @@
     guide-term     a heading not used for indexing: `narrower` lists terms beneath it
     deprecated     a retired concept: `preferred` is its replacement when there is one
     ambiguous      several usable concepts share it: `candidates`
-    unknown        no label: up to five `suggestions` (records/suggest.py)
+    unknown        no label: up to five `suggestions` — the closest labels (records/suggest.py), or when none is
+                   close, what the value says (records/nearest.py: a museum's town, an author's surname, a term
+                   the value contains)
+    malformed      (a whole value, records/compound.py) not written in its field's syntax
 
 Verdicts are cached per (vocabularies, text): a value met in 800 records is looked up once."""
 
 from __future__ import annotations
 
 from vocabserver.records.exact import exact_labels
+from vocabserver.records.nearest import MUSEUMS, nearest
 from vocabserver.records.suggest import suggester
 
-VERDICTS = ("valid", "non-preferred", "guide-term", "deprecated", "ambiguous", "unknown")
+VERDICTS = ("valid", "non-preferred", "guide-term", "deprecated", "ambiguous", "unknown", "malformed")
 CACHE_MAX = 50_000  # distinct terms whose verdicts are kept (bounded memory on any input)
 # The label index's lookup answers the first questions; past this many, the exact-label table (records/exact.py:
 # 0.2 s to build once per index, then about 4 times faster a question: bench/bench_validate_parts.py) pays —
@@ -48,6 +52,7 @@ class Checker:
         # Built once, before the fork: the workers share their arrays.
         self._exact = exact_labels(self.index)
         suggester(self.index).prepare()
+        nearest(self.index)
 
     def _matches(self, text: str, vocabularies: tuple[str, ...]) -> list[tuple[int, int]]:
         """(concept, label) of the concepts with a label equal to `text` (case, accents aside), best first."""
@@ -58,6 +63,9 @@ class Checker:
                         for hit in self.index.lookup(text, vocabularies=list(vocabularies), deprecated=True)]
             self._exact = exact_labels(self.index)
         return self._exact.matches(text, vocabularies)
+
+    def matches(self, text: str, vocabularies: tuple[str, ...]) -> list[tuple[int, int]]:
+        return self._matches(text, vocabularies)
 
     def is_label(self, text: str, vocabularies: tuple[str, ...]) -> bool:
         return bool(self._matches(text, vocabularies))
@@ -130,4 +138,12 @@ class Checker:
             if replaced:
                 out |= {"preferred": replaced[0]["prefLabel"], "replacement": replaced[0]["uri"]}
             return out
-        return {"verdict": "unknown", "suggestions": suggester(self.index).suggest(text, vocabularies)}
+        return {"verdict": "unknown", "suggestions": self.suggestions(text, vocabularies)}
+
+    def suggestions(self, text: str, vocabularies: tuple[str, ...]) -> list[dict]:
+        close = suggester(self.index).suggest(text, vocabularies)
+        if MUSEUMS in vocabularies:  # the museums of the value's town first, then names close to it anywhere
+            by_town = nearest(self.index).suggest(text, vocabularies)
+            seen = {s["uri"] for s in by_town}
+            return by_town + [s for s in close if s["uri"] not in seen][:max(0, 5 - len(by_town))]
+        return close or nearest(self.index).suggest(text, vocabularies)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from vocabserver.records.verdicts import VERDICTS
+
 
 def _param(name: str, description: str, schema: dict | None = None, required: bool = False,
            where: str = "query", example=None) -> dict:
@@ -124,11 +126,22 @@ def _change_paths() -> dict:
 
 def _validation_paths() -> dict:
     fields = _param("fields", "Only these fields (comma-separated codes).", example="DENO,TECH")
+    verdict = {"enum": list(VERDICTS)}
+    suggestions = {"type": "array", "items": {"type": "object", "required": ["label", "uri"], "properties": {
+        "label": _STRING, "uri": _STRING, "part": _STRING, "why": _STRING, "score": {"type": "number"}}}}
+    part = {"type": "object", "properties": {
+        "text": _STRING, "field": _STRING, "kind": {"enum": ["term", "qualifier", "step", "role", "place"]},
+        "level": {"type": "integer"}, "verdict": verdict, "preferred": _STRING, "uri": _STRING,
+        "suggestions": suggestions}}
     result = {"type": "object", "properties": {
-        "ref": _STRING, "field": _STRING, "value": _STRING, "verdict": {"enum": ["valid", "non-preferred", "guide-term",
-                                                                                 "deprecated", "ambiguous", "unknown"]},
-        "preferred": _STRING, "uri": _STRING, "suggestions": {"type": "array", "items": {"type": "object"}}}}
-    document = {"description": "Every term checked (`results`), `records`, `values`, `counts`, `byField`, the "
+        "ref": _STRING, "field": _STRING, "value": _STRING, "verdict": verdict,
+        "preferred": _STRING, "uri": _STRING, "suggestions": suggestions,
+        "part": {"type": "string", "description": "The part of a compound value that decided its verdict."},
+        "parts": {"type": "array", "items": part, "description": "A compound value's parts, as Joconde's syntax "
+                                                                 "reads them, each with its own verdict."},
+        "at": {"type": "integer", "description": "Malformed: where the syntax breaks (0-based offset)."},
+        "why": _STRING, "reason": _STRING}}
+    document = {"description": "Every value checked (`results`), `records`, `values`, `counts`, `byField`, the "
                                "distinct `problems` most frequent first, the input's `source` (format, encoding).",
                 "content": {"application/json": {"schema": {"type": "object", "required": ["records", "values", "results"],
                                                             "properties": {"records": {"type": "integer"},
