@@ -143,6 +143,12 @@ class EvaluatorPool:
     def __init__(self, size: int, source_factory, startup_timeout: float = 120.0, memory_mb: int = 0,
                  remove=None):
         self._context = mp.get_context("spawn")  # fork would copy the server's threads and open store
+        if memory_mb > 0:
+            # A capped worker's address space is its budget: glibc reserves 64 MB of it for each thread's own heap
+            # (up to 8 a core), and RocksDB's threads then failed to start under the cap now and then ("worker
+            # ended while starting", SIGABRT). Two heaps; the spawned workers read it from the inherited
+            # environment as they start.
+            os.environ.setdefault("MALLOC_ARENA_MAX", "2")
         self._source_factory = source_factory
         self._remove = remove or (lambda source: None)  # deletes a view no worker holds any more
         self.memory_mb = memory_mb
